@@ -1,0 +1,2 @@
+//! WebAssembly validation and compilation to x86-64 (work in progress).
+#![no_std]
