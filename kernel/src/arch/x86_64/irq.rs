@@ -1,0 +1,28 @@
+//! Device interrupt handlers: the local APIC timer tick, COM1 input, spurious interrupts.
+use ::x86_64::structures::idt::InterruptStackFrame;
+
+use super::{apic, serial};
+
+/// Local APIC timer.
+pub const TIMER_VECTOR: u8 = 0x20;
+/// COM1 (ISA IRQ 4) routed through the I/O APIC.
+pub const SERIAL_VECTOR: u8 = 0x24;
+/// The legacy 8259 PICs are remapped here and fully masked; only their spurious IRQ 7 and
+/// IRQ 15 can still arrive.
+pub const PIC_BASE: u8 = 0xe0;
+pub const PIC_SPURIOUS_MASTER: u8 = PIC_BASE + 7;
+pub const PIC_SPURIOUS_SLAVE: u8 = PIC_BASE + 15;
+/// Local APIC spurious-interrupt vector (needs no EOI).
+pub const SPURIOUS_VECTOR: u8 = 0xff;
+
+pub extern "x86-interrupt" fn timer(_frame: InterruptStackFrame) {
+    crate::time::tick();
+    apic::end_of_interrupt();
+}
+
+pub extern "x86-interrupt" fn serial(_frame: InterruptStackFrame) {
+    serial::drain_input();
+    apic::end_of_interrupt();
+}
+
+pub extern "x86-interrupt" fn spurious(_frame: InterruptStackFrame) {}

@@ -1,0 +1,26 @@
+//! The console loop: prompt, read a line, run it, until `shutdown`.
+use super::commands::{self, Outcome};
+use super::line::LineEditor;
+use crate::arch::serial;
+use crate::kprint;
+
+/// The prompt the console prints (tests and `cargo xtask run` wait for it).
+pub const PROMPT: &str = "hayabusa> ";
+
+/// Runs the console until a command asks for shutdown.
+pub fn run() {
+    let mut editor = LineEditor::new();
+    loop {
+        kprint!("{PROMPT}");
+        let line = loop {
+            let byte = serial::wait_byte();
+            let mut echo = |bytes: &[u8]| kprint!("{}", core::str::from_utf8(bytes).unwrap_or(""));
+            if let Some(line) = editor.feed(byte, &mut echo) {
+                break line;
+            }
+        };
+        if commands::execute(&line) == Outcome::Shutdown {
+            return;
+        }
+    }
+}
