@@ -27,7 +27,7 @@ pub static COMMANDS: &[Command] = &[
     Command { name: "heaptest", usage: "heaptest", help: "allocate, check and free growing heap blocks", run: super::selftest::heap },
     Command { name: "vmtest", usage: "vmtest", help: "reserve 8 GiB lazily, touch, shrink, release", run: super::selftest::vm },
     #[cfg(feature = "test-hooks")]
-    Command { name: "fault", usage: "fault pf|bp|de|df|ud|guard|panic", help: "trigger a kernel fault (test build)", run: super::selftest::fault },
+    Command { name: "fault", usage: "fault pf|bp|de|df|ud|guard|ro|panic", help: "trigger a kernel fault (test build)", run: super::selftest::fault },
     Command { name: "shutdown", usage: "shutdown", help: "power off (QEMU exits with success)", run: shutdown },
 ];
 

@@ -180,6 +180,12 @@ pub fn stats() -> MemStats {
     MemStats { frames, heap, reservations, reserved_bytes, lazy_faults: LAZY_FAULTS.load(Ordering::Relaxed) }
 }
 
+/// Makes the mapped kernel page at `va` read-only or read-write again.
+pub fn protect(va: u64, writable: bool) -> Result<(), MapError> {
+    let flags = if writable { paging::DATA } else { paging::DATA.difference(x86_64::structures::paging::PageTableFlags::WRITABLE) };
+    with_memory(|m| m.tables.protect(va & !0xfff, flags))
+}
+
 /// Whether `va` is mapped, and writable.
 pub fn probe(va: u64) -> Option<bool> {
     with_memory(|m| m.tables.translate(va)).map(|(_, f)| f.contains(x86_64::structures::paging::PageTableFlags::WRITABLE))
