@@ -1,1 +1,36 @@
+//! Shared setup of the boot tests: boot the image `cargo xtask test` built, under its settings.
 
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use hayabusa_boot::{Outcome, PROMPT, Session, SessionError};
+use hayabusa_boot::{Accel, VmConfig};
+
+/// Boots the test image headless and returns the session, the whole boot under
+/// `HAYABUSA_TIMEOUT` seconds (default 120). Panics with directions when not run by xtask.
+pub fn boot() -> Session {
+    let Some(image) = std::env::var_os("HAYABUSA_TEST_IMAGE").map(PathBuf::from) else {
+        panic!(
+            "HAYABUSA_TEST_IMAGE is not set: the boot tests need an image built with the \
+             test-hooks kernel. Run them through `cargo xtask test`."
+        );
+    };
+    assert!(image.is_file(), "HAYABUSA_TEST_IMAGE={} does not exist; run `cargo xtask test`", image.display());
+    let accel = std::env::var("HAYABUSA_ACCEL").ok();
+    let accel = accel.as_deref().map_or(Some(Accel::Tcg), Accel::parse).expect("HAYABUSA_ACCEL must be tcg or kvm");
+    let timeout = std::env::var("HAYABUSA_TIMEOUT").ok().map_or(120, |s| s.parse().expect("HAYABUSA_TIMEOUT: seconds"));
+    let work_dir = std::env::var_os("HAYABUSA_WORK_DIR")
+        .map(PathBuf::from)
+        .or_else(|| image.parent().map(PathBuf::from))
+        .unwrap_or_default();
+    let tools = hayabusa_boot::ensure_tools().unwrap_or_else(|e| panic!("{e}"));
+    let config = VmConfig { tools, accel, image: Some(image), work_dir, terminal: false, capture_stderr: true };
+    Session::start(&config, Duration::from_secs(timeout)).unwrap_or_else(|e| panic!("starting QEMU: {e}"))
+}
+
+/// The first line of `text` that starts with `prefix` (after leading whitespace).
+pub fn line_starting<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    text.lines().map(str::trim_start).find(|line| line.starts_with(prefix))
+}

@@ -1,1 +1,90 @@
-fn main(){}
+//! `cargo xtask`: the single entry point to build, boot and test Hayabusa. One file per subcommand.
+
+#![forbid(unsafe_code)]
+
+mod build;
+mod cargo;
+mod options;
+mod run;
+mod test;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+cargo xtask — build, boot and test Hayabusa
+
+USAGE:
+    cargo xtask <COMMAND> [OPTIONS]
+
+COMMANDS:
+    build    Build the kernel and pack the UEFI disk image
+             (target/hayabusa/<profile>/hayabusa-run.img)
+    run      Build, then boot in QEMU with the serial console on this terminal.
+             Piped input is typed at the console once the first prompt appears;
+             when it ends, QEMU is stopped at the next prompt (exit 0), unless the
+             kernel exits first (`shutdown`).
+    test     Host unit tests (cargo test), then build the kernel with
+             `--features test-hooks` and run the boot tests (tests/) under QEMU.
+             Exits 0 only if every test passed and at least one ran.
+
+OPTIONS:
+    --release          Build with the release profile
+    --accel MODE       auto (default): KVM if it really works here, else TCG; tcg; kvm
+    --timeout SECS     run: stop QEMU after SECS (default 120 when stdin is not a
+                       terminal, 3600 when it is); test: limit per boot (default 120)
+    -- ARGS            test only: passed to the boot tests' harness (e.g. a name filter)
+    -h, --help         Show this help
+
+EXIT STATUS (run):
+    0 kernel reported success (shutdown) or input ended at a prompt; 1 kernel reported
+    failure; 3 guest reset (likely triple fault); 4 QEMU failed; 124 timeout; 2 usage.
+
+ENVIRONMENT:
+    HAYABUSA_QEMU, HAYABUSA_OVMF_CODE, HAYABUSA_OVMF_VARS   use these instead of searching
+    If QEMU or OVMF is missing and we run as root, they are installed with apt-get.
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(command) = args.first() else {
+        return usage_error("no command given");
+    };
+    let rest = &args[1..];
+    let result = match command.as_str() {
+        "build" => build::main(rest),
+        "run" => run::main(rest),
+        "test" => test::main(rest),
+        "-h" | "--help" | "help" => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        other => return usage_error(&format!("unknown command `{other}`")),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Failure::Usage(message)) => usage_error(&message),
+        Err(Failure::Error(message)) => {
+            eprintln!("xtask: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Why a subcommand did not run to its own verdict.
+pub enum Failure {
+    /// Bad command line: usage is printed, exit status 2.
+    Usage(String),
+    /// Something failed (build, tools, ...): the message is printed, exit status 1.
+    Error(String),
+}
+
+impl From<hayabusa_boot::Error> for Failure {
+    fn from(err: hayabusa_boot::Error) -> Failure {
+        Failure::Error(err.to_string())
+    }
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("xtask: {message}\n\n{USAGE}");
+    ExitCode::from(2)
+}

@@ -1,0 +1,67 @@
+//! Deliberate kernel faults (`test-hooks` console commands): each prints its report and makes the
+//! kernel report failure — not a hang, not a triple fault. One boot per fault.
+
+use hayabusa_tests::{Outcome, SessionError, boot};
+
+/// How every CPU exception report starts: `!!! CPU exception: <name> (#XX, vector N)`.
+const EXCEPTION: &str = "!!! CPU exception: ";
+
+/// Boots, types `fault <kind>`, waits for a report line starting with `start` and containing
+/// `contains`, and for the failure exit. Returns the report (from its first line on).
+fn fault(kind: &str, start: &str, contains: &str) -> Result<String, SessionError> {
+    let mut vm = boot();
+    vm.expect_prompt()?;
+    vm.send(&format!("fault {kind}\n"))?;
+    vm.expect(start)?;
+    let first_line = vm.expect("\n")?;
+    vm.expect_exit(Outcome::KernelFailure)?;
+    let transcript = vm.transcript().replace('\r', "");
+    let report = &transcript[transcript.rfind(start).unwrap_or(0)..];
+    assert!(first_line.contains(contains), "report's first line lacks {contains:?}:\n{report}");
+    Ok(report.to_string())
+}
+
+/// Checks the register lines; `error code:` only for exceptions where the CPU pushes one.
+fn assert_registers(report: &str, with_error_code: bool) {
+    let mut needed = vec!["RIP:", "RSP:"];
+    if with_error_code {
+        needed.push("error code:");
+    }
+    for field in needed {
+        assert!(report.lines().any(|l| l.trim_start().starts_with(field)), "no {field:?} line in report:\n{report}");
+    }
+}
+
+#[test]
+fn page_fault() -> Result<(), SessionError> {
+    let report = fault("pf", EXCEPTION, "(#PF, vector 14)")?;
+    assert_registers(&report, true);
+    assert!(report.contains("CR2: 0xdeadbeef0000"), "{report}");
+    Ok(())
+}
+
+#[test]
+fn breakpoint() -> Result<(), SessionError> {
+    assert_registers(&fault("bp", EXCEPTION, "(#BP, vector 3)")?, false);
+    Ok(())
+}
+
+#[test]
+fn divide_error() -> Result<(), SessionError> {
+    assert_registers(&fault("de", EXCEPTION, "(#DE, vector 0)")?, false);
+    Ok(())
+}
+
+#[test]
+fn double_fault_on_stack_overflow() -> Result<(), SessionError> {
+    assert_registers(&fault("df", EXCEPTION, "(#DF, vector 8)")?, true);
+    Ok(())
+}
+
+#[test]
+fn panic() -> Result<(), SessionError> {
+    let report = fault("panic", "!!! kernel panic at ", ": test panic")?;
+    let first = report.lines().next().unwrap_or_default();
+    assert!(first.ends_with(": test panic"), "{report}");
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! `cargo xtask build`: kernel ELF → ramdisk → UEFI disk image.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::options::Options;
+use crate::{Failure, cargo};
+
+/// The kernel's target triple.
+const KERNEL_TARGET: &str = "x86_64-unknown-none";
+
+/// `README.txt` of the ramdisk.
+const RAMDISK_README: &str = "\
+Hayabusa boot ramdisk: a HAYARD01 archive of named files (see docs/ramdisk.md).
+`manifest` lists the Wasm modules the kernel starts, one per line.
+";
+
+/// `manifest` of the ramdisk: no modules yet.
+const RAMDISK_MANIFEST: &str = "# Wasm modules to start, one file name per line.\n";
+
+/// What a build produced.
+pub struct Built {
+    /// The bootable disk image.
+    pub image: PathBuf,
+    /// `target/hayabusa`: images, OVMF variable stores, the KVM probe cache.
+    pub work_dir: PathBuf,
+}
+
+pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
+    let options = Options::parse(args, &[])?;
+    let built = build(&options, false)?;
+    println!("{}", built.image.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Builds the kernel (with the `test-hooks` feature if asked), packs the ramdisk and writes
+/// `target/hayabusa/<profile>/hayabusa-<run|test>.img`.
+pub fn build(options: &Options, test_hooks: bool) -> Result<Built, Failure> {
+    let mut command = cargo::command();
+    command.args(["build", "-p", "hayabusa-kernel", "--bin", "hayabusa-kernel", "--target", KERNEL_TARGET]);
+    if options.release {
+        command.arg("--release");
+    }
+    if test_hooks {
+        command.args(["--features", "test-hooks"]);
+    }
+    cargo::run(command, "building the kernel")?;
+
+    let target = cargo::target_dir()?;
+    let kernel = target.join(KERNEL_TARGET).join(options.profile()).join("hayabusa-kernel");
+    let work_dir = target.join("hayabusa");
+    let out_dir = work_dir.join(options.profile());
+    std::fs::create_dir_all(&out_dir).map_err(|e| Failure::Error(format!("creating {}: {e}", out_dir.display())))?;
+    let variant = if test_hooks { "test" } else { "run" };
+    let ramdisk = out_dir.join(format!("ramdisk-{variant}.bin"));
+    let files: [(&str, &[u8]); 2] =
+        [("README.txt", RAMDISK_README.as_bytes()), ("manifest", RAMDISK_MANIFEST.as_bytes())];
+    hayabusa_boot::write_ramdisk(&files, &ramdisk)?;
+    let image = out_dir.join(format!("hayabusa-{variant}.img"));
+    hayabusa_boot::build_image(&kernel, &ramdisk, &image)?;
+    let size = |path: &PathBuf| std::fs::metadata(path).map_or(0, |m| m.len()).div_ceil(1024);
+    eprintln!(
+        "xtask: built {} ({} KiB; kernel ELF {} KiB, ramdisk {} KiB)",
+        image.display(),
+        size(&image),
+        size(&kernel),
+        size(&ramdisk)
+    );
+    Ok(Built { image, work_dir })
+}

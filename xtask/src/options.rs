@@ -1,0 +1,64 @@
+//! The options `build`, `run` and `test` share, parsed by hand.
+
+use std::time::Duration;
+
+use hayabusa_boot::AccelChoice;
+
+use crate::Failure;
+
+/// Parsed command-line options of a subcommand.
+#[derive(Debug)]
+pub struct Options {
+    pub release: bool,
+    pub accel: AccelChoice,
+    pub timeout: Option<Duration>,
+    /// Everything after `--`.
+    pub passthrough: Vec<String>,
+}
+
+impl Options {
+    /// Parses `args`; `allowed` lists the options this subcommand takes (besides `--release`).
+    pub fn parse(args: &[String], allowed: &[&str]) -> Result<Options, Failure> {
+        let mut options = Options { release: false, accel: AccelChoice::Auto, timeout: None, passthrough: Vec::new() };
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            let (name, inline) = match arg.split_once('=') {
+                Some((name, value)) if name.starts_with("--") => (name, Some(value.to_string())),
+                _ => (arg.as_str(), None),
+            };
+            if name != "--release" && !allowed.contains(&name) {
+                return Err(Failure::Usage(format!("unexpected argument `{arg}`")));
+            }
+            let mut value = || {
+                inline.clone().or_else(|| args.next().cloned()).ok_or_else(|| Failure::Usage(format!("{name} needs a value")))
+            };
+            match name {
+                "--release" => options.release = true,
+                "--accel" => {
+                    let text = value()?;
+                    options.accel = AccelChoice::parse(&text)
+                        .ok_or_else(|| Failure::Usage(format!("--accel must be auto, tcg or kvm, not `{text}`")))?;
+                }
+                "--timeout" => {
+                    let text = value()?;
+                    let secs: u64 = text
+                        .parse()
+                        .ok()
+                        .filter(|&s| s > 0)
+                        .ok_or_else(|| Failure::Usage(format!("--timeout takes a number of seconds, not `{text}`")))?;
+                    options.timeout = Some(Duration::from_secs(secs));
+                }
+                "--" => {
+                    options.passthrough = args.by_ref().cloned().collect();
+                }
+                _ => return Err(Failure::Usage(format!("unexpected argument `{arg}`"))),
+            }
+        }
+        Ok(options)
+    }
+
+    /// `debug` or `release`: the cargo profile directory name.
+    pub fn profile(&self) -> &'static str {
+        if self.release { "release" } else { "debug" }
+    }
+}

@@ -1,0 +1,158 @@
+//! `cargo xtask test`: host unit tests, then boot tests against a `test-hooks` kernel in QEMU.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::options::Options;
+use crate::{Failure, build, cargo};
+
+/// Default time limit for each boot of the boot tests.
+const BOOT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Tests counted from libtest's `test result:` lines.
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+struct Counts {
+    passed: u32,
+    failed: u32,
+    ignored: u32,
+}
+
+/// One step of the run and how it went.
+struct Step {
+    name: &'static str,
+    counts: Counts,
+    ok: bool,
+    seconds: f64,
+}
+
+pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
+    let options = Options::parse(args, &["--accel", "--timeout", "--"])?;
+    let mut steps = Vec::new();
+
+    let mut host = cargo::command();
+    host.args(["test", "--no-fail-fast", "--workspace", "--exclude", "hayabusa-kernel", "--exclude", "hayabusa-tests"]);
+    steps.push(run_tests("host unit tests (workspace)", host, &options));
+    let mut kernel_lib = cargo::command();
+    kernel_lib.args(["test", "-p", "hayabusa-kernel", "--lib"]);
+    steps.push(run_tests("host unit tests (kernel lib)", kernel_lib, &options));
+
+    let started = Instant::now();
+    let boot = build::build(&options, true).and_then(|built| {
+        let tools = hayabusa_boot::ensure_tools()?;
+        let accel = options.accel.resolve(&tools, &built.work_dir)?;
+        let timeout = options.timeout.unwrap_or(BOOT_TIMEOUT);
+        eprintln!("xtask: boot tests under {}, {} s per boot", accel.qemu_name(), timeout.as_secs());
+        let mut command = cargo::command();
+        command
+            .args(["test", "-p", "hayabusa-tests"])
+            .env("HAYABUSA_TEST_IMAGE", &built.image)
+            .env("HAYABUSA_ACCEL", accel.qemu_name())
+            .env("HAYABUSA_TIMEOUT", timeout.as_secs().to_string())
+            .env("HAYABUSA_WORK_DIR", &built.work_dir);
+        Ok(command)
+    });
+    match boot {
+        Ok(command) => steps.push(run_tests("boot tests (QEMU)", command, &options)),
+        Err(Failure::Error(message)) => {
+            eprintln!("xtask: error: {message}");
+            steps.push(Step { name: "boot tests (QEMU)", counts: Counts::default(), ok: false, seconds: started.elapsed().as_secs_f64() });
+        }
+        Err(usage) => return Err(usage),
+    }
+    Ok(summarize(&steps))
+}
+
+/// Runs one `cargo test` (with `--` and the passthrough args for the boot tests), echoing its
+/// output and counting results. A run that counts zero tests is a failure.
+fn run_tests(name: &'static str, mut command: Command, options: &Options) -> Step {
+    if name.starts_with("boot") && !options.passthrough.is_empty() {
+        command.arg("--").args(&options.passthrough);
+    }
+    eprintln!("\nxtask: ==> {name}");
+    let started = Instant::now();
+    let mut counts = Counts::default();
+    let ok = match command.stdout(Stdio::piped()).spawn() {
+        Ok(mut child) => {
+            if let Some(stdout) = child.stdout.take() {
+                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                    println!("{line}");
+                    if let Some(found) = parse_result_line(&line) {
+                        counts.passed += found.passed;
+                        counts.failed += found.failed;
+                        counts.ignored += found.ignored;
+                    }
+                }
+            }
+            child.wait().is_ok_and(|status| status.success())
+        }
+        Err(e) => {
+            eprintln!("xtask: cannot start cargo: {e}");
+            false
+        }
+    };
+    Step { name, counts, ok, seconds: started.elapsed().as_secs_f64() }
+}
+
+/// Parses `test result: ok. 3 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; ...`.
+fn parse_result_line(line: &str) -> Option<Counts> {
+    let rest = line.trim().strip_prefix("test result: ")?;
+    let mut counts = Counts::default();
+    for part in rest.split(|c| c == ';' || c == '.') {
+        let mut words = part.split_whitespace();
+        let (Some(number), Some(what)) = (words.next(), words.next()) else { continue };
+        let Ok(number) = number.parse::<u32>() else { continue };
+        match what {
+            "passed" => counts.passed = number,
+            "failed" => counts.failed = number,
+            "ignored" => counts.ignored = number,
+            _ => {}
+        }
+    }
+    Some(counts)
+}
+
+/// Prints the table of steps; success only if every step passed and tests actually ran.
+fn summarize(steps: &[Step]) -> ExitCode {
+    eprintln!("\nxtask: ==> summary");
+    let mut all_ok = true;
+    let mut total = Counts::default();
+    for step in steps {
+        let ran = step.counts.passed + step.counts.failed;
+        // Boot tests must run; host steps may legitimately be empty only if others ran.
+        let zero = ran == 0 && step.name.starts_with("boot");
+        let ok = step.ok && step.counts.failed == 0 && !zero;
+        all_ok &= ok;
+        total.passed += step.counts.passed;
+        total.failed += step.counts.failed;
+        total.ignored += step.counts.ignored;
+        let verdict = if ok { "ok" } else if zero && step.ok { "FAILED (no tests ran)" } else { "FAILED" };
+        eprintln!(
+            "  {:<30} {:>4} passed {:>3} failed {:>3} ignored {:>7.1} s  {verdict}",
+            step.name, step.counts.passed, step.counts.failed, step.counts.ignored, step.seconds
+        );
+    }
+    if total.passed + total.failed == 0 {
+        all_ok = false;
+    }
+    eprintln!(
+        "xtask: {}: {} passed, {} failed, {} ignored",
+        if all_ok { "all tests passed" } else { "TESTS FAILED" },
+        total.passed,
+        total.failed,
+        total.ignored
+    );
+    if all_ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_libtest_summary() {
+        let line = "test result: FAILED. 3 passed; 2 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s";
+        assert_eq!(parse_result_line(line), Some(Counts { passed: 3, failed: 2, ignored: 1 }));
+        assert_eq!(parse_result_line("running 3 tests"), None);
+    }
+}
