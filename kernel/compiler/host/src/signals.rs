@@ -1,0 +1,77 @@
+//! Signal handlers turning faults in compiled code (SIGSEGV/SIGBUS from guard pages, SIGILL from
+//! `ud2` trap instructions, SIGFPE) into Wasm traps by resuming at the entry stub's landing pad.
+
+use crate::code::lookup_trap;
+use crate::enter;
+use hayabusa_compiler::TrapSite;
+use std::cell::Cell;
+use std::sync::Once;
+
+thread_local! {
+    /// The trap the last aborted call on this thread hit.
+    static LAST_TRAP: Cell<Option<(TrapSite, usize)>> = const { Cell::new(None) };
+}
+
+static INSTALL: Once = Once::new();
+const SIGNALS: [libc::c_int; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
+
+/// Takes the trap recorded by the handler for the last aborted call.
+pub fn take_trap() -> Option<(TrapSite, usize)> {
+    LAST_TRAP.with(|c| c.take())
+}
+
+/// Installs the handlers once per process, and an alternate signal stack for this thread.
+pub fn install() {
+    INSTALL.call_once(|| {
+        for sig in SIGNALS {
+            // SAFETY: a zeroed sigaction is a valid "no flags, empty mask" value; we fill in
+            // the handler and flags before installing it.
+            let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
+            sa.sa_sigaction = handler as *const () as usize;
+            sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
+            // SAFETY: installing a handler for a synchronous fault signal; `handler` has the
+            // SA_SIGINFO signature.
+            unsafe { libc::sigaction(sig, &sa, std::ptr::null_mut()) };
+        }
+    });
+    install_alt_stack();
+}
+
+thread_local! {
+    static ALT_STACK: Cell<bool> = const { Cell::new(false) };
+}
+
+fn install_alt_stack() {
+    if ALT_STACK.with(|c| c.replace(true)) {
+        return;
+    }
+    const SIZE: usize = 64 * 1024;
+    // Leaked on purpose: the alternate stack must outlive every signal on this thread.
+    let stack: &'static mut [u8] = Box::leak(vec![0u8; SIZE].into_boxed_slice());
+    let ss = libc::stack_t { ss_sp: stack.as_mut_ptr().cast(), ss_flags: 0, ss_size: SIZE };
+    // SAFETY: the stack memory is leaked, so it stays valid for the thread's lifetime.
+    unsafe { libc::sigaltstack(&ss, std::ptr::null_mut()) };
+}
+
+extern "C" fn handler(sig: libc::c_int, _info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+    let uc = ctx.cast::<libc::ucontext_t>();
+    // SAFETY: for SA_SIGINFO handlers the kernel passes a valid ucontext_t as the third
+    // argument; we only read and write its saved general-purpose registers.
+    let gregs = unsafe { &mut (*uc).uc_mcontext.gregs };
+    let pc = gregs[libc::REG_RIP as usize] as usize;
+    let saved = enter::saved_sp();
+    if saved != 0 {
+        if let Some(site) = lookup_trap(pc) {
+            LAST_TRAP.with(|c| c.set(Some(site)));
+            // SAFETY: `saved` points at the slot the entry stub filled before calling into
+            // Wasm, on this thread's stack below the active `enter::call` frame.
+            let sp = unsafe { *(saved as *const usize) };
+            gregs[libc::REG_RSP as usize] = sp as i64;
+            gregs[libc::REG_RIP as usize] = enter::landing_address() as i64;
+            return;
+        }
+    }
+    // Not ours: restore the default action and return, so the fault repeats and kills us.
+    // SAFETY: resetting a signal's disposition to SIG_DFL is always valid.
+    unsafe { libc::signal(sig, libc::SIG_DFL) };
+}
