@@ -31,11 +31,12 @@ impl Tools {
     /// Looks for the tools; `HAYABUSA_QEMU`, `HAYABUSA_OVMF_CODE` and `HAYABUSA_OVMF_VARS` override.
     pub fn locate() -> Result<Tools, Vec<&'static str>> {
         let qemu = match std::env::var_os("HAYABUSA_QEMU") {
-            Some(path) => Some(PathBuf::from(path)),
+            Some(path) => Some(PathBuf::from(path)).filter(|p| p.is_file()),
             None => find_in_path("qemu-system-x86_64"),
         };
         let ovmf = match (std::env::var_os("HAYABUSA_OVMF_CODE"), std::env::var_os("HAYABUSA_OVMF_VARS")) {
-            (Some(code), Some(vars)) => Some((PathBuf::from(code), PathBuf::from(vars))),
+            (Some(code), Some(vars)) => Some((PathBuf::from(code), PathBuf::from(vars)))
+                .filter(|(code, vars)| code.is_file() && vars.is_file()),
             _ => OVMF_CANDIDATES
                 .iter()
                 .find(|(code, vars)| Path::new(code).is_file() && Path::new(vars).is_file())
@@ -63,6 +64,14 @@ pub fn ensure_tools() -> Result<Tools, Error> {
         Ok(tools) => return Ok(tools),
         Err(missing) => missing.join(" and "),
     };
+    let overridden = ["HAYABUSA_QEMU", "HAYABUSA_OVMF_CODE", "HAYABUSA_OVMF_VARS"]
+        .iter()
+        .any(|var| std::env::var_os(var).is_some());
+    if overridden {
+        return Err(Error::new(format!(
+            "{missing} not found where HAYABUSA_QEMU / HAYABUSA_OVMF_CODE / HAYABUSA_OVMF_VARS point              (OVMF needs both)"
+        )));
+    }
     if !is_root() || find_in_path("apt-get").is_none() {
         return Err(Error::new(format!(
             "{missing} not found. Install with:\n    sudo sh -c '{INSTALL_COMMAND}'\n\
