@@ -4,9 +4,9 @@ use bootloader_api::config::{BootloaderConfig, Mapping};
 use bootloader_api::BootInfo;
 use log::LevelFilter;
 
-use crate::arch::{apic, cpu, gdt, idt, pit, qemu, serial};
+use crate::arch::{apic, context, cpu, gdt, idt, pit, qemu, serial};
 use crate::mm::layout;
-use crate::{console, kprintln, klog, mm, ramdisk, symbols, time};
+use crate::{console, kprintln, klog, mm, ramdisk, sched, symbols, time};
 
 /// What the kernel asks of the bootloader: all physical memory mapped at a fixed offset, a
 /// large boot stack, and the bootloader's own mappings kept out of the kernel's areas.
@@ -38,6 +38,7 @@ pub fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
     mm::init(&boot_info.memory_regions, phys_offset);
     let cpu_info = cpu::identify();
     let simd = cpu::enable_simd(&cpu_info.features);
+    context::init(simd.xcr0 != 0);
     log::info!("cpu: {} / {}, TSC {} MHz, XCR0 {:#x}", cpu_info.vendor, cpu_info.brand, tsc_hz / 1_000_000, simd.xcr0);
     match mm::boot_data(phys_offset + boot_info.kernel_addr, boot_info.kernel_len, &boot_info.memory_regions) {
         Some(elf) => symbols::init(elf, boot_info.kernel_image_offset),
@@ -45,6 +46,7 @@ pub fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
     }
     log::info!("symbols: {} functions", symbols::count());
 
+    sched::init("console");
     let apic_id = apic::init_local();
     let apic_hz = apic::start_timer(time::TICK_HZ, tsc_hz);
     apic::route_serial_irq(apic_id);

@@ -15,5 +15,6 @@ pub mod klog;
 pub mod mm;
 pub mod panic;
 pub mod ramdisk;
+pub mod sched;
 pub mod symbols;
 pub mod time;

@@ -26,6 +26,10 @@ pub static COMMANDS: &[Command] = &[
     Command { name: "cpu", usage: "cpu", help: "processor vendor, model and JIT-relevant features", run: cpu },
     Command { name: "heaptest", usage: "heaptest", help: "allocate, check and free growing heap blocks", run: super::selftest::heap },
     Command { name: "vmtest", usage: "vmtest", help: "reserve 8 GiB lazily, touch, shrink, release", run: super::selftest::vm },
+    Command { name: "ps", usage: "ps", help: "list threads", run: super::tasks::ps },
+    Command { name: "kill", usage: "kill ID", help: "end a thread", run: super::tasks::kill },
+    Command { name: "spin", usage: "spin", help: "start a thread that loops forever (try ps, kill)", run: super::tasks::spin },
+    Command { name: "threads", usage: "threads", help: "preemption and XMM-state self-test", run: super::tasks::selftest },
     #[cfg(feature = "test-hooks")]
     Command { name: "fault", usage: "fault pf|bp|de|df|ud|guard|ro|panic", help: "trigger a kernel fault (test build)", run: super::selftest::fault },
     Command { name: "shutdown", usage: "shutdown", help: "power off (QEMU exits with success)", run: shutdown },

@@ -4,6 +4,7 @@ pub mod line;
 pub mod ring;
 pub mod shell;
 pub mod selftest;
+pub mod tasks;
 
 /// Prints to the serial console.
 #[macro_export]

@@ -13,7 +13,7 @@ pub fn run() {
     loop {
         kprint!("{PROMPT}");
         let line = loop {
-            let byte = serial::wait_byte();
+            let byte = wait_byte();
             let mut echo = |bytes: &[u8]| kprint!("{}", core::str::from_utf8(bytes).unwrap_or(""));
             if let Some(line) = editor.feed(byte, &mut echo) {
                 break line;
@@ -21,6 +21,22 @@ pub fn run() {
         };
         if commands::execute(&line) == Outcome::Shutdown {
             return;
+        }
+    }
+}
+
+/// The next input byte. While none is there, other ready threads run; with none, the CPU
+/// sleeps until the next interrupt (a key arriving between the check and the `hlt` waits at
+/// most one timer tick).
+fn wait_byte() -> u8 {
+    loop {
+        if let Some(byte) = serial::read_byte() {
+            return byte;
+        }
+        if crate::sched::others_ready() {
+            crate::sched::yield_now();
+        } else {
+            x86_64::instructions::interrupts::enable_and_hlt();
         }
     }
 }

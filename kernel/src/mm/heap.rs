@@ -45,7 +45,7 @@ unsafe impl Source for HeapSource {
     }
 }
 
-type Heap = talc::TalcLock<spin::Mutex<()>, HeapSource>;
+type Heap = talc::TalcLock<crate::arch::irqlock::IrqSpinlock, HeapSource>;
 
 #[cfg_attr(target_os = "none", global_allocator)]
 static HEAP: Heap = Heap::new(HeapSource { mapped_end: 0, heap_end: None });

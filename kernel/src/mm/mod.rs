@@ -9,7 +9,8 @@ pub mod reserve;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use bootloader_api::info::{MemoryRegionKind, MemoryRegions};
-use spin::Mutex;
+
+use crate::arch::irqlock::IrqMutex;
 use x86_64::structures::idt::PageFaultErrorCode;
 
 use frame::{FrameBitmap, FrameStats};
@@ -23,8 +24,8 @@ struct Memory {
     mmio_next: u64,
 }
 
-static MEMORY: Mutex<Option<Memory>> = Mutex::new(None);
-static RESERVATIONS: Mutex<Reservations> = Mutex::new(Reservations::new(layout::RESERVE_START, layout::RESERVE_END));
+static MEMORY: IrqMutex<Option<Memory>> = IrqMutex::new(None);
+static RESERVATIONS: IrqMutex<Reservations> = IrqMutex::new(Reservations::new(layout::RESERVE_START, layout::RESERVE_END));
 static LAZY_FAULTS: AtomicU64 = AtomicU64::new(0);
 
 fn with_memory<R>(f: impl FnOnce(&mut Memory) -> R) -> R {
@@ -157,6 +158,22 @@ pub fn reserve(len: u64, accessible: u64) -> Result<Reservation, ReserveError> {
     let len = len.next_multiple_of(4096);
     let start = RESERVATIONS.lock().reserve(len, accessible)?;
     Ok(Reservation { start, len })
+}
+
+/// A kernel stack of `size` bytes above a `guard`-byte guard, all of it mapped now: a stack
+/// cannot be mapped lazily, because the CPU needs the faulting stack to report the fault.
+/// Returns the reservation; the stack's top is `start + len`.
+pub fn reserve_stack(size: u64, guard: u64) -> Result<Reservation, ReserveError> {
+    let (size, guard) = (size.next_multiple_of(4096), guard.next_multiple_of(4096));
+    let len = size + guard;
+    let start = RESERVATIONS.lock().reserve_guarded(len, guard, len)?;
+    let reservation = Reservation { start, len };
+    let mapped = with_memory(|m| {
+        (start + guard..start + len).step_by(4096).try_for_each(|va| m.tables.map_zeroed(va, paging::DATA, &mut m.frames))
+    });
+    // On failure, dropping the reservation unmaps what was mapped.
+    mapped.map_err(|_| ReserveError::OutOfMemory)?;
+    Ok(reservation)
 }
 
 /// Memory counters for `mem`.

@@ -4,13 +4,15 @@
 use alloc::collections::BTreeMap;
 
 const PAGE: u64 = 4096;
+const GIB: u64 = 1 << 30;
 
-/// One reservation: `[start, start + len)`, of which `[start, start + accessible)` may be
-/// touched.
+/// One reservation: `[start, start + len)`, of which `[start + low_guard, start + accessible)`
+/// may be touched. (A Wasm memory has no low guard; a stack has one, since it grows down.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Region {
     pub start: u64,
     pub len: u64,
+    pub low_guard: u64,
     pub accessible: u64,
 }
 
@@ -23,6 +25,8 @@ pub enum ReserveError {
     NoSpace,
     /// No reservation starts at that address.
     NotFound(u64),
+    /// No physical memory left to back pages that must be mapped at once.
+    OutOfMemory,
 }
 
 /// The set of reservations inside one virtual area.
@@ -41,20 +45,29 @@ impl Reservations {
     /// Reserves `len` bytes (a multiple of 4 KiB), the first `accessible` of them touchable.
     /// Returns the start address. First fit, lowest address first.
     pub fn reserve(&mut self, len: u64, accessible: u64) -> Result<u64, ReserveError> {
-        if len == 0 || len % PAGE != 0 || accessible > len {
+        self.reserve_guarded(len, 0, accessible)
+    }
+
+    /// Like [`Self::reserve`], with the first `low_guard` bytes (a multiple of 4 KiB) never
+    /// touchable.
+    pub fn reserve_guarded(&mut self, len: u64, low_guard: u64, accessible: u64) -> Result<u64, ReserveError> {
+        if len == 0 || len % PAGE != 0 || accessible > len || low_guard % PAGE != 0 || low_guard > len {
             return Err(ReserveError::BadSize);
         }
-        let mut cursor = self.area_start;
+        // Large reservations start on a 1 GiB boundary, so they share no page table with their
+        // neighbours and tearing one down never walks another's tables.
+        let align = if len >= GIB { GIB } else { PAGE };
+        let mut cursor = self.area_start.next_multiple_of(align);
         for region in self.regions.values() {
-            if region.start - cursor >= len {
+            if region.start >= cursor && region.start - cursor >= len {
                 break;
             }
-            cursor = region.start + region.len;
+            cursor = cursor.max(region.start + region.len).next_multiple_of(align);
         }
         if self.area_end.saturating_sub(cursor) < len {
             return Err(ReserveError::NoSpace);
         }
-        self.regions.insert(cursor, Region { start: cursor, len, accessible });
+        self.regions.insert(cursor, Region { start: cursor, len, low_guard, accessible });
         Ok(cursor)
     }
 
@@ -81,7 +94,7 @@ impl Reservations {
     /// The page to map for a fault at `addr`: `Some` when `addr` falls in an accessible part.
     pub fn lazy_page(&self, addr: u64) -> Option<u64> {
         let region = self.find(addr)?;
-        (addr < region.start + region.accessible).then_some(addr & !(PAGE - 1))
+        (addr >= region.start + region.low_guard && addr < region.start + region.accessible).then_some(addr & !(PAGE - 1))
     }
 
     /// Number of reservations.
@@ -99,8 +112,6 @@ impl Reservations {
 mod tests {
     use super::*;
 
-    const GIB: u64 = 1 << 30;
-
     #[test]
     fn first_fit_reuses_gaps() {
         let mut r = Reservations::new(0x1000_0000_0000, 0x1000_0000_0000 + 40 * GIB);
@@ -115,6 +126,31 @@ mod tests {
         assert_eq!(r.reserve(8 * GIB, 0).unwrap(), c + 8 * GIB);
         assert_eq!(r.count(), 5);
         assert_eq!(r.reserved_bytes(), 32 * GIB);
+    }
+
+    #[test]
+    fn large_reservations_are_gib_aligned() {
+        let mut r = Reservations::new(0x1000_0000_0000, 0x1000_0000_0000 + 64 * GIB);
+        let small = r.reserve(3 * PAGE, 0).unwrap();
+        assert_eq!(small, 0x1000_0000_0000);
+        let big = r.reserve(GIB + PAGE, 0).unwrap();
+        assert_eq!(big, 0x1000_0000_0000 + GIB, "skips to the next GiB boundary");
+        let small2 = r.reserve(PAGE, 0).unwrap();
+        assert_eq!(small2, small + 3 * PAGE, "small ones fill the gap below");
+        let big2 = r.reserve(2 * GIB, 0).unwrap();
+        assert_eq!(big2, big + 2 * GIB);
+    }
+
+    #[test]
+    fn low_guard_is_never_touchable() {
+        let mut r = Reservations::new(0x10000, 0x10000 + GIB);
+        let s = r.reserve_guarded(8 * PAGE, 2 * PAGE, 8 * PAGE).unwrap();
+        assert_eq!(r.lazy_page(s), None);
+        assert_eq!(r.lazy_page(s + 2 * PAGE - 1), None);
+        assert_eq!(r.lazy_page(s + 2 * PAGE), Some(s + 2 * PAGE));
+        assert_eq!(r.lazy_page(s + 8 * PAGE - 1), Some(s + 7 * PAGE));
+        assert_eq!(r.reserve_guarded(8 * PAGE, 100, 8 * PAGE), Err(ReserveError::BadSize));
+        assert_eq!(r.reserve_guarded(8 * PAGE, 9 * PAGE, 8 * PAGE), Err(ReserveError::BadSize));
     }
 
     #[test]

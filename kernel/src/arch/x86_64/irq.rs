@@ -18,6 +18,7 @@ pub const SPURIOUS_VECTOR: u8 = 0xff;
 pub extern "x86-interrupt" fn timer(_frame: InterruptStackFrame) {
     crate::time::tick();
     apic::end_of_interrupt();
+    crate::sched::on_tick();
 }
 
 pub extern "x86-interrupt" fn serial(_frame: InterruptStackFrame) {

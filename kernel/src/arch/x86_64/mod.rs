@@ -1,10 +1,12 @@
 //! x86_64 support: descriptor tables, exceptions, interrupt controllers, timers, serial port.
 pub mod apic;
+pub mod context;
 pub mod cpu;
 pub mod exceptions;
 pub mod gdt;
 pub mod idt;
 pub mod irq;
+pub mod irqlock;
 pub mod pit;
 pub mod qemu;
 pub mod serial;

@@ -86,19 +86,10 @@ pub fn drain_input() {
     }
 }
 
-/// Returns the next input byte, halting the CPU until one arrives. Interrupts must be enabled
-/// by the caller's context; they are enabled again on return.
-pub fn wait_byte() -> u8 {
-    use ::x86_64::instructions::interrupts;
-    loop {
-        interrupts::disable();
+/// Takes the next input byte, if one arrived.
+pub fn read_byte() -> Option<u8> {
+    without_interrupts(|| {
         drain_input();
-        let byte = INPUT.lock().pop();
-        if let Some(byte) = byte {
-            interrupts::enable();
-            return byte;
-        }
-        // `sti; hlt` back to back: an interrupt arriving after the check still wakes us.
-        interrupts::enable_and_hlt();
-    }
+        INPUT.lock().pop()
+    })
 }

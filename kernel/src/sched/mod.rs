@@ -1,0 +1,259 @@
+//! Kernel threads and the preemptive round-robin scheduler (one CPU). The timer interrupt
+//! preempts the running thread when its time slice is used up, so a thread spinning forever
+//! (a Wasm task in `loop {}`) cannot freeze the system; the console keeps answering and can kill
+//! it. All scheduler state is behind an interrupt-disabling lock.
+pub mod thread;
+
+use alloc::boxed::Box;
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use x86_64::instructions::interrupts;
+
+use crate::arch::context::{self, ExtendedState};
+use crate::arch::irqlock::IrqMutex;
+use crate::mm::{self, ReserveError};
+pub use thread::{State, Thread, ThreadId};
+
+/// Timer ticks a thread may run before another ready thread gets the CPU.
+pub const TIME_SLICE_TICKS: u32 = 2;
+
+struct Scheduler {
+    threads: BTreeMap<ThreadId, Box<Thread>>,
+    ready: VecDeque<ThreadId>,
+    current: ThreadId,
+    idle: ThreadId,
+    next_id: ThreadId,
+    slice_left: u32,
+}
+
+static SCHED: IrqMutex<Option<Scheduler>> = IrqMutex::new(None);
+static SWITCHES: AtomicU64 = AtomicU64::new(0);
+
+/// Makes the boot context thread 0 (`name`) and starts the idle thread.
+pub fn init(name: &str) {
+    let mut boot = Box::new(Thread::new(0, String::from(name), None, None));
+    boot.state = State::Running;
+    let mut threads = BTreeMap::new();
+    threads.insert(0, boot);
+    *SCHED.lock() = Some(Scheduler { threads, ready: VecDeque::new(), current: 0, idle: 1, next_id: 1, slice_left: TIME_SLICE_TICKS });
+    let idle_id = spawn("idle", idle).expect("cannot start the idle thread");
+    debug_assert_eq!(idle_id, 1);
+}
+
+fn idle() {
+    loop {
+        if others_ready() {
+            yield_now();
+        } else {
+            interrupts::enable_and_hlt();
+        }
+    }
+}
+
+/// Starts a kernel thread running `f`. Returns its id.
+pub fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<ThreadId, ReserveError> {
+    let stack = mm::reserve_stack(thread::STACK_SIZE, thread::STACK_GUARD)?;
+    let top = stack.start() + stack.len();
+    let mut guard = SCHED.lock();
+    let s = guard.as_mut().expect("sched::init has not run");
+    let id = s.next_id;
+    s.next_id += 1;
+    let mut t = Box::new(Thread::new(id, String::from(name), Some(stack), Some(Box::new(f))));
+    // SAFETY: `top` is the 16-aligned end of a stack that `reserve_stack` mapped in full and
+    // that only this new thread will use.
+    t.rsp = unsafe { context::initial_stack(top, thread_entry, id as usize) };
+    s.threads.insert(id, t);
+    s.ready.push_back(id);
+    Ok(id)
+}
+
+extern "sysv64" fn thread_entry(id: usize) -> ! {
+    // Interrupts are still disabled here (the initial RFLAGS), so the lock is uncontended.
+    let entry = {
+        let mut guard = SCHED.lock();
+        let s = guard.as_mut().expect("scheduler");
+        let t = s.threads.get_mut(&(id as u64)).expect("a started thread is registered");
+        t.ext.restore();
+        t.entry.take()
+    };
+    interrupts::enable();
+    if let Some(f) = entry {
+        f();
+    }
+    exit()
+}
+
+/// The running thread's id.
+pub fn current() -> ThreadId {
+    SCHED.lock().as_ref().map_or(0, |s| s.current)
+}
+
+/// Whether a thread other than the running one and the idle thread is ready to run.
+pub fn others_ready() -> bool {
+    SCHED.lock().as_ref().is_some_and(|s| {
+        s.ready.iter().any(|id| *id != s.idle && s.threads.get(id).is_some_and(|t| t.state == State::Ready))
+    })
+}
+
+/// Gives the CPU to the next ready thread, if any.
+pub fn yield_now() {
+    interrupts::without_interrupts(|| switch_away(State::Ready));
+}
+
+/// Ends the running thread.
+pub fn exit() -> ! {
+    interrupts::disable();
+    switch_away(State::Dead);
+    unreachable!("a dead thread was scheduled again")
+}
+
+/// Called from the timer interrupt (interrupts disabled): accounts the tick and preempts the
+/// running thread when its slice is used up.
+pub fn on_tick() {
+    let preempt = match SCHED.try_lock() {
+        Some(mut guard) => match guard.as_mut() {
+            Some(s) => {
+                let cur = s.current;
+                if let Some(t) = s.threads.get_mut(&cur) {
+                    t.ticks += 1;
+                }
+                s.slice_left = s.slice_left.saturating_sub(1);
+                s.slice_left == 0
+            }
+            None => false,
+        },
+        None => false,
+    };
+    if preempt {
+        switch_away(State::Ready);
+    }
+}
+
+/// Ends thread `id`. A thread cannot be preempted while it holds a kernel lock (they all keep
+/// interrupts disabled), so a ready or blocked thread can be torn down at any time.
+pub fn kill(id: ThreadId) -> Result<(), KillError> {
+    if id == 0 {
+        return Err(KillError::Protected);
+    }
+    let is_current = {
+        let mut guard = SCHED.lock();
+        let s = guard.as_mut().expect("scheduler");
+        let t = s.threads.get_mut(&id).ok_or(KillError::NoSuchThread)?;
+        if id == s.idle {
+            return Err(KillError::Protected);
+        }
+        if t.state == State::Dead {
+            return Err(KillError::NoSuchThread);
+        }
+        if s.current == id {
+            true
+        } else {
+            t.state = State::Dead;
+            false
+        }
+    };
+    if is_current {
+        exit();
+    }
+    reap();
+    Ok(())
+}
+
+/// Frees the stacks and records of dead threads (other than the running one, whose stack is
+/// in use until it switches away). Also done at every context switch.
+pub fn reap() {
+    let dead = SCHED.lock().as_mut().map(take_dead).unwrap_or_default();
+    drop(dead);
+}
+
+fn take_dead(s: &mut Scheduler) -> Vec<Box<Thread>> {
+    let cur = s.current;
+    let ids: Vec<ThreadId> = s.threads.values().filter(|t| t.state == State::Dead && t.id != cur).map(|t| t.id).collect();
+    ids.iter().filter_map(|id| s.threads.remove(id)).collect()
+}
+
+/// Why `kill` refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KillError {
+    NoSuchThread,
+    /// The console and idle threads cannot be killed.
+    Protected,
+}
+
+/// Snapshot of one thread, for `ps`.
+#[derive(Clone, Debug)]
+pub struct ThreadInfo {
+    pub id: ThreadId,
+    pub name: String,
+    pub state: State,
+    pub ticks: u64,
+    pub stack: u64,
+}
+
+/// All live threads.
+pub fn list() -> Vec<ThreadInfo> {
+    let guard = SCHED.lock();
+    let Some(s) = guard.as_ref() else { return Vec::new() };
+    s.threads
+        .values()
+        .filter(|t| t.state != State::Dead)
+        .map(|t| ThreadInfo { id: t.id, name: t.name.clone(), state: t.state, ticks: t.ticks, stack: t.stack_size() })
+        .collect()
+}
+
+/// Context switches since boot.
+pub fn switches() -> u64 {
+    SWITCHES.load(Ordering::Relaxed)
+}
+
+/// Moves the running thread to `new_state` and switches to the next ready thread. With
+/// nothing else ready, a thread that stays ready keeps running. Interrupts must be disabled.
+fn switch_away(new_state: State) {
+    let (old_rsp, new_rsp, old_ext, dead) = {
+        let mut guard = SCHED.lock();
+        let Some(s) = guard.as_mut() else { return };
+        s.slice_left = TIME_SLICE_TICKS;
+        let next = loop {
+            match s.ready.pop_front() {
+                Some(id) if s.threads.get(&id).is_some_and(|t| t.state == State::Ready) => break Some(id),
+                Some(_) => continue,
+                None => break None,
+            }
+        };
+        let Some(next) = next else {
+            // The idle thread is always ready or running, so only a thread that stays ready
+            // (a yield or a preemption with nobody waiting) gets here.
+            return;
+        };
+        let cur = s.current;
+        let dead = take_dead(s);
+        let current = s.threads.get_mut(&cur).expect("the running thread is registered");
+        if current.state != State::Dead {
+            current.state = new_state;
+        }
+        if current.state == State::Ready {
+            s.ready.push_back(cur);
+        }
+        let old_rsp: *mut u64 = &mut current.rsp;
+        let old_ext: *mut ExtendedState = &mut current.ext;
+        let next_thread = s.threads.get_mut(&next).expect("ready thread is registered");
+        next_thread.state = State::Running;
+        let new_rsp = next_thread.rsp;
+        s.current = next;
+        (old_rsp, new_rsp, old_ext, dead)
+    };
+    drop(dead);
+    SWITCHES.fetch_add(1, Ordering::Relaxed);
+    // SAFETY: interrupts are disabled; `old_rsp`/`old_ext` point into the running thread's boxed
+    // record, which is not freed while it runs (reaping skips the current thread), and `new_rsp`
+    // was saved by `switch_stacks` or built by `initial_stack` on a stack that is still mapped.
+    unsafe {
+        (*old_ext).save();
+        context::switch_stacks(old_rsp, new_rsp);
+        // Running again: reload our own extended state.
+        (*old_ext).restore();
+    }
+}

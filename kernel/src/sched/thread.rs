@@ -1,0 +1,60 @@
+//! A kernel thread: its stack (a guarded reservation), saved stack pointer and extended
+//! register state, and bookkeeping for `ps`.
+use alloc::boxed::Box;
+use alloc::string::String;
+
+use crate::arch::context::ExtendedState;
+use crate::mm::Reservation;
+
+/// Thread identifier; 0 is the boot thread (the console).
+pub type ThreadId = u64;
+
+/// Where a thread is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    Ready,
+    Running,
+    Blocked,
+    Dead,
+}
+
+impl State {
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Ready => "ready",
+            State::Running => "running",
+            State::Blocked => "blocked",
+            State::Dead => "dead",
+        }
+    }
+}
+
+/// Bytes of stack each spawned thread gets, and of guard below it.
+pub const STACK_SIZE: u64 = 256 * 1024;
+pub const STACK_GUARD: u64 = 64 * 1024;
+
+pub struct Thread {
+    pub id: ThreadId,
+    pub name: String,
+    pub state: State,
+    /// Timer ticks during which this thread was running.
+    pub ticks: u64,
+    /// Saved stack pointer while not running.
+    pub(super) rsp: u64,
+    pub(super) ext: ExtendedState,
+    /// `None` for the boot thread, which runs on the bootloader's stack.
+    pub(super) stack: Option<Reservation>,
+    /// The closure a new thread runs; taken when it first runs.
+    pub(super) entry: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl Thread {
+    pub(super) fn new(id: ThreadId, name: String, stack: Option<Reservation>, entry: Option<Box<dyn FnOnce() + Send>>) -> Self {
+        Self { id, name, state: State::Ready, ticks: 0, rsp: 0, ext: ExtendedState::new(), stack, entry }
+    }
+
+    /// Bytes of stack (0 for the boot thread, whose stack the bootloader made).
+    pub fn stack_size(&self) -> u64 {
+        self.stack.as_ref().map_or(0, |_| STACK_SIZE)
+    }
+}
