@@ -1,5 +1,7 @@
 //! One boot through the whole console: banner and boot log, then every command, then `shutdown`.
 
+#![forbid(unsafe_code)]
+
 use hayabusa_tests::{Outcome, SessionError, boot, line_starting};
 
 /// Unwraps a `line_starting` result with the command output in the failure message.

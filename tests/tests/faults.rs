@@ -1,4 +1,6 @@
 //! Deliberate kernel faults (`test-hooks` console commands): each prints its report and makes the
+
+#![forbid(unsafe_code)]
 //! kernel report failure — not a hang, not a triple fault. One boot per fault.
 
 use hayabusa_tests::{Outcome, SessionError, boot};
