@@ -69,7 +69,8 @@ pub fn ensure_tools() -> Result<Tools, Error> {
         .any(|var| std::env::var_os(var).is_some());
     if overridden {
         return Err(Error::new(format!(
-            "{missing} not found where HAYABUSA_QEMU / HAYABUSA_OVMF_CODE / HAYABUSA_OVMF_VARS point              (OVMF needs both)"
+            "{missing} not found where HAYABUSA_QEMU / HAYABUSA_OVMF_CODE / HAYABUSA_OVMF_VARS point \
+             (OVMF needs both)"
         )));
     }
     if !is_root() || find_in_path("apt-get").is_none() {
