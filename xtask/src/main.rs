@@ -6,6 +6,7 @@ mod build;
 mod cargo;
 mod options;
 mod run;
+mod spectest;
 mod test;
 
 use std::process::ExitCode;
@@ -26,6 +27,10 @@ COMMANDS:
     test     Host unit tests (cargo test), then build the kernel with
              `--features test-hooks` and run the boot tests (tests/) under QEMU.
              Exits 0 only if every test passed and at least one ran.
+
+    spectest [DIR] Run the Wasm spec suite (default ../shared/wasm-testsuite) through
+             the compiler on the host; skips are listed in kernel/compiler/spectest-skips.txt.
+             Options: --opt none|speed, --bounds guard|explicit, --file NAME, --verbose
 
 OPTIONS:
     --release          Build with the release profile
@@ -54,6 +59,7 @@ fn main() -> ExitCode {
         "build" => build::main(rest),
         "run" => run::main(rest),
         "test" => test::main(rest),
+        "spectest" => spectest::main(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -73,6 +73,20 @@ pub struct InstanceInner {
 #[derive(Clone)]
 pub struct Instance(pub Rc<InstanceInner>);
 
+/// Owns every instance created in it until dropped. Instances hand out raw pointers to their
+/// functions (through tables, globals and imports), so none may die before the others: an
+/// instance whose initialisation failed half-way also stays here, as the spec requires.
+#[derive(Default)]
+pub struct Store {
+    instances: std::cell::RefCell<Vec<Instance>>,
+}
+
+impl Store {
+    pub fn new() -> Store {
+        Store::default()
+    }
+}
+
 fn limits_match(actual_min: u64, actual_max: Option<u64>, want: &Limits) -> bool {
     actual_min >= want.min
         && match want.max {
@@ -88,6 +102,7 @@ fn unlinkable(module: &str, name: &str, why: &str) -> InstantiateError {
 impl Instance {
     /// Instantiates `module`, asking `resolve(module, name)` for each import.
     pub fn new(
+        store: &Store,
         module: Rc<CompiledModule>,
         wasm: &[u8],
         resolve: &dyn Fn(&str, &str) -> Option<Extern>,
@@ -231,6 +246,7 @@ impl Instance {
         // SAFETY: the Rc's contents never move; compiled code reads this field only.
         unsafe { (*inner.vmctx.get())[vmctx::INSTANCE as usize / 8] = Rc::as_ptr(&inner) as u64 };
         let instance = Instance(inner);
+        store.instances.borrow_mut().push(instance.clone());
         instance.initialise()?;
         Ok(instance)
     }

@@ -18,7 +18,8 @@ pub mod sys;
 pub mod table;
 pub mod types;
 pub mod values;
+pub mod spectest;
 
 pub use func::FuncHandle;
-pub use instance::{Extern, Instance, InstantiateError};
+pub use instance::{Extern, Instance, InstantiateError, Store};
 pub use values::{Trap, Val};

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use hayabusa_compiler::{BoundsChecks, CompileOptions, OptLevel};
-use hayabusa_compiler_host::{Extern, Instance, Trap, Val, cpu};
+use hayabusa_compiler_host::{Extern, Instance, Store, Trap, Val, cpu};
 use std::rc::Rc;
 
 pub fn options(opt: OptLevel, bounds: BoundsChecks) -> CompileOptions {
@@ -13,7 +13,9 @@ pub fn options(opt: OptLevel, bounds: BoundsChecks) -> CompileOptions {
 pub fn instantiate_with(wat: &str, opts: &CompileOptions) -> Instance {
     let wasm = wat::parse_str(wat).expect("valid wat");
     let module = hayabusa_compiler::compile(&wasm, opts).expect("compiles");
-    Instance::new(Rc::new(module), &wasm, &|_, _| None).expect("instantiates")
+    // Leaked: tests keep their instances for the whole process.
+    let store: &'static Store = Box::leak(Box::new(Store::new()));
+    Instance::new(store, Rc::new(module), &wasm, &|_, _| None).expect("instantiates")
 }
 
 pub fn instantiate(wat: &str) -> Instance {

@@ -1,0 +1,9 @@
+//! A `.wast` spec-test runner over this runtime (used by `cargo xtask spectest`).
+
+mod host_module;
+mod run;
+mod skips;
+mod values;
+
+pub use run::{FileReport, run_file};
+pub use skips::Skips;

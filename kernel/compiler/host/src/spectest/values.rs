@@ -1,0 +1,72 @@
+//! Conversions between `.wast` arguments/expectations and runtime values, NaN patterns included.
+
+use crate::values::Val;
+use hayabusa_compiler::ValType;
+use wast::core::{NanPattern, WastArgCore, WastRetCore};
+use wast::{WastArg, WastRet};
+
+/// Externref values the script passes are encoded as `n + 1`, keeping 0 for null.
+pub fn extern_word(n: u32) -> usize {
+    n as usize + 1
+}
+
+pub fn arg(a: &WastArg<'_>, ty: ValType) -> Result<Val, String> {
+    let WastArg::Core(a) = a else { return Err("component values are unsupported".into()) };
+    Ok(match a {
+        WastArgCore::I32(v) => Val::I32(*v),
+        WastArgCore::I64(v) => Val::I64(*v),
+        WastArgCore::F32(f) => Val::F32(f.bits),
+        WastArgCore::F64(f) => Val::F64(f.bits),
+        WastArgCore::RefNull(_) => Val::default_of(ty),
+        WastArgCore::RefExtern(n) | WastArgCore::RefHost(n) => Val::ExternRef(extern_word(*n)),
+        WastArgCore::V128(_) => return Err("unsupported feature simd".into()),
+    })
+}
+
+fn f32_matches(p: &NanPattern<wast::token::F32>, bits: u32) -> bool {
+    let nan = bits & 0x7f80_0000 == 0x7f80_0000 && bits & 0x007f_ffff != 0;
+    match p {
+        NanPattern::Value(f) => f.bits == bits,
+        NanPattern::CanonicalNan => bits & 0x7fff_ffff == 0x7fc0_0000,
+        NanPattern::ArithmeticNan => nan && bits & 0x0040_0000 != 0,
+    }
+}
+
+fn f64_matches(p: &NanPattern<wast::token::F64>, bits: u64) -> bool {
+    let exp = 0x7ff0_0000_0000_0000u64;
+    let nan = bits & exp == exp && bits & 0x000f_ffff_ffff_ffff != 0;
+    match p {
+        NanPattern::Value(f) => f.bits == bits,
+        NanPattern::CanonicalNan => bits & 0x7fff_ffff_ffff_ffff == 0x7ff8_0000_0000_0000,
+        NanPattern::ArithmeticNan => nan && bits & 0x0008_0000_0000_0000 != 0,
+    }
+}
+
+/// Whether `v` satisfies the expectation `r`.
+pub fn matches(r: &WastRet<'_>, v: &Val) -> Result<bool, String> {
+    let WastRet::Core(r) = r else { return Err("component values are unsupported".into()) };
+    core_matches(r, v)
+}
+
+fn core_matches(r: &WastRetCore<'_>, v: &Val) -> Result<bool, String> {
+    Ok(match (r, v) {
+        (WastRetCore::I32(e), Val::I32(a)) => e == a,
+        (WastRetCore::I64(e), Val::I64(a)) => e == a,
+        (WastRetCore::F32(p), Val::F32(a)) => f32_matches(p, *a),
+        (WastRetCore::F64(p), Val::F64(a)) => f64_matches(p, *a),
+        (WastRetCore::RefNull(_), Val::FuncRef(a) | Val::ExternRef(a)) => *a == 0,
+        (WastRetCore::RefExtern(None), Val::ExternRef(a)) => *a != 0,
+        (WastRetCore::RefExtern(Some(n)) | WastRetCore::RefHost(n), Val::ExternRef(a)) => *a == extern_word(*n),
+        (WastRetCore::RefFunc(_), Val::FuncRef(a)) => *a != 0,
+        (WastRetCore::Either(list), v) => {
+            for r in list {
+                if core_matches(r, v)? {
+                    return Ok(true);
+                }
+            }
+            false
+        }
+        (WastRetCore::V128(_), _) => return Err("unsupported feature simd".into()),
+        _ => false,
+    })
+}

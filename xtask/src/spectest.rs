@@ -1,0 +1,104 @@
+//! `cargo xtask spectest [DIR]`: runs every `.wast` file of the spec suite through the compiler
+//! and the host runtime, one line per file, ending with `N passed, M failed, K skipped`.
+
+use crate::Failure;
+use hayabusa_compiler::{BoundsChecks, CompileOptions, OptLevel};
+use hayabusa_compiler_host::spectest::{FileReport, Skips, run_file};
+use hayabusa_compiler_host::{cpu, func::STACK_BUDGET};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+
+/// The skip list: every entry names a file or directive and the feature it needs.
+const SKIPS: &str = "kernel/compiler/spectest-skips.txt";
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the repo").to_path_buf()
+}
+
+struct Args {
+    dir: PathBuf,
+    opts: CompileOptions,
+    verbose: bool,
+    only: Vec<String>,
+}
+
+fn parse_args(args: &[String]) -> Result<Args, Failure> {
+    let mut a = Args {
+        dir: repo_root().join("../shared/wasm-testsuite"),
+        opts: CompileOptions { cpu: cpu::host_features(), ..Default::default() },
+        verbose: false,
+        only: Vec::new(),
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--opt" => {
+                let v = it.next().ok_or_else(|| Failure::Usage("--opt needs none|speed".into()))?;
+                a.opts.opt = OptLevel::parse(v).ok_or_else(|| Failure::Usage(format!("bad --opt {v}")))?;
+            }
+            "--bounds" => match it.next().map(String::as_str) {
+                Some("guard") => a.opts.bounds = BoundsChecks::Guard,
+                Some("explicit") => a.opts.bounds = BoundsChecks::Explicit,
+                _ => return Err(Failure::Usage("--bounds needs guard|explicit".into())),
+            },
+            "--file" => a.only.push(it.next().ok_or_else(|| Failure::Usage("--file needs a name".into()))?.clone()),
+            "-v" | "--verbose" => a.verbose = true,
+            s if s.starts_with('-') => return Err(Failure::Usage(format!("spectest: unknown option {s}"))),
+            dir => a.dir = PathBuf::from(dir),
+        }
+    }
+    Ok(a)
+}
+
+pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
+    let a = parse_args(args)?;
+    let skip_text = std::fs::read_to_string(repo_root().join(SKIPS))
+        .map_err(|e| Failure::Error(format!("reading {SKIPS}: {e}")))?;
+    let skips = Skips::parse(&skip_text).map_err(Failure::Error)?;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&a.dir)
+        .map_err(|e| Failure::Error(format!("reading {}: {e}", a.dir.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "wast"))
+        .collect();
+    files.sort();
+    if !a.only.is_empty() {
+        files.retain(|p| a.only.iter().any(|o| p.file_name().is_some_and(|n| n.to_string_lossy() == *o)));
+    }
+    // Wasm runs on this thread's stack: give it room, and let deep recursion trap well before.
+    STACK_BUDGET.store(64 << 20, Ordering::Relaxed);
+    let worker = std::thread::Builder::new().stack_size(256 << 20).spawn(move || {
+        let mut total = FileReport::default();
+        for path in &files {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let text = match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => {
+                    println!("FAIL {name}: cannot read: {e}");
+                    total.failed += 1;
+                    continue;
+                }
+            };
+            let r = run_file(&name, &text, &skips, a.opts);
+            let verdict = if r.failed > 0 { "FAIL" } else if r.passed == 0 { "SKIP" } else { "ok  " };
+            println!("{verdict} {name}: {} passed, {} failed, {} skipped", r.passed, r.failed, r.skipped);
+            let shown = if a.verbose { r.failures.len() } else { 5 };
+            for f in r.failures.iter().take(shown) {
+                println!("       {f}");
+            }
+            if r.failures.len() > shown {
+                println!("       ... {} more (use --verbose)", r.failures.len() - shown);
+            }
+            total.passed += r.passed;
+            total.failed += r.failed;
+            total.skipped += r.skipped;
+        }
+        total
+    });
+    let total = worker
+        .map_err(|e| Failure::Error(format!("spawning the runner thread: {e}")))?
+        .join()
+        .map_err(|_| Failure::Error("the runner thread panicked".into()))?;
+    println!("{} passed, {} failed, {} skipped", total.passed, total.failed, total.skipped);
+    Ok(if total.failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
