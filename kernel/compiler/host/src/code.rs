@@ -61,7 +61,15 @@ impl Drop for CodeMemory {
 /// The trap site at native address `pc`, if `pc` is a recorded trapping instruction of loaded
 /// code. Called from the signal handler: it only takes a read lock (never held while Wasm runs).
 pub fn lookup_trap(pc: usize) -> Option<(TrapSite, usize)> {
-    let regions = REGISTRY.try_read().ok()?;
+    // Another thread may be loading or dropping code: wait for it (briefly) rather than block.
+    let mut regions = REGISTRY.try_read();
+    let mut spins = 0u32;
+    while regions.is_err() && spins < 10_000_000 {
+        std::hint::spin_loop();
+        spins += 1;
+        regions = REGISTRY.try_read();
+    }
+    let regions = regions.ok()?;
     let r = regions.iter().find(|r| r.start <= pc && pc < r.end)?;
     let off = u32::try_from(pc - r.start).ok()?;
     let i = r.traps.binary_search_by_key(&off, |t| t.code_offset).ok()?;

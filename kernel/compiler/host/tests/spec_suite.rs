@@ -1,0 +1,64 @@
+//! The WebAssembly spec suite (`../shared/wasm-testsuite` beside the repo) must run with 0
+//! failures, skipping only what `kernel/compiler/spectest-skips.txt` lists. Same runner as
+//! `cargo xtask spectest`; here it runs in two configurations so CI covers both code paths.
+
+use hayabusa_compiler::{BoundsChecks, CompileOptions, OptLevel};
+use hayabusa_compiler_host::func::STACK_BUDGET;
+use hayabusa_compiler_host::spectest::{Skips, run_file};
+use hayabusa_compiler_host::cpu;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../..")
+}
+
+fn run_suite(opts: CompileOptions) -> (usize, usize, usize, Vec<String>) {
+    let skips = Skips::parse(&std::fs::read_to_string(repo().join("kernel/compiler/spectest-skips.txt")).unwrap())
+        .expect("skip list parses");
+    let dir = repo().join("../shared/wasm-testsuite");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("the spec suite must be at {}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "wast"))
+        .collect();
+    files.sort();
+    assert!(files.len() > 100, "expected the full spec suite in {}", dir.display());
+    let (mut p, mut f, mut s, mut failures) = (0, 0, 0, Vec::new());
+    for path in files {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let r = run_file(&name, &std::fs::read_to_string(&path).unwrap(), &skips, opts);
+        p += r.passed;
+        f += r.failed;
+        s += r.skipped;
+        failures.extend(r.failures);
+    }
+    (p, f, s, failures)
+}
+
+fn check(opt: OptLevel, bounds: BoundsChecks) {
+    STACK_BUDGET.store(64 << 20, Ordering::Relaxed);
+    let opts = CompileOptions { opt, bounds, cpu: cpu::host_features(), clock: None };
+    let (p, f, s, failures) = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(move || run_suite(opts))
+        .unwrap()
+        .join()
+        .unwrap();
+    println!("spec suite ({opt:?}, {bounds:?}): {p} passed, {f} failed, {s} skipped");
+    for line in failures.iter().take(40) {
+        println!("  {line}");
+    }
+    assert_eq!(f, 0, "spec suite failures");
+    assert!(p > 20_000, "suspiciously few assertions passed: {p}");
+}
+
+#[test]
+fn spec_suite_optimised_with_guard_pages() {
+    check(OptLevel::Speed, BoundsChecks::Guard);
+}
+
+#[test]
+fn spec_suite_unoptimised_with_explicit_bounds_checks() {
+    check(OptLevel::None, BoundsChecks::Explicit);
+}
