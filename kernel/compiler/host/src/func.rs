@@ -57,6 +57,9 @@ extern "C" fn host_dispatch(ctx: *const HostCtx, values: *mut u64) {
 /// Bytes of native stack Wasm may use below the outermost entry before trapping.
 pub static STACK_BUDGET: AtomicUsize = AtomicUsize::new(4 << 20);
 
+/// Stack kept free for host code below the deepest Wasm frame.
+const HOST_STACK_RESERVE: usize = 256 << 10;
+
 /// `VMLimits` of [`hayabusa_compiler::env::vmctx::limits`].
 #[repr(C)]
 pub struct VMLimits {
@@ -105,8 +108,13 @@ impl FuncHandle {
         }
         let outermost = enter::saved_sp() == 0;
         if outermost {
+            // Stop at the budget, and in any case well above the thread's real stack end (host
+            // builtins and the signal handler still need room below the Wasm frames).
             let here = &values as *const _ as usize;
-            let limit = here.saturating_sub(STACK_BUDGET.load(Ordering::Relaxed));
+            let mut limit = here.saturating_sub(STACK_BUDGET.load(Ordering::Relaxed));
+            if let Some(low) = crate::sys::current_stack_low() {
+                limit = limit.max(low + HOST_STACK_RESERVE);
+            }
             LIMITS.with(|l| l.stack_limit.set(limit));
         }
         // SAFETY: `funcref` points at a live VMFuncRef (kept alive by `owner`) whose code has

@@ -70,3 +70,20 @@ impl Drop for Mapping {
         unsafe { libc::munmap(self.ptr.cast(), self.len) };
     }
 }
+
+/// Lowest address of the current thread's stack, if the C library can tell.
+pub fn current_stack_low() -> Option<usize> {
+    // SAFETY: pthread_getattr_np fills a zero-initialised attribute object for the calling
+    // thread; we read the stack range from it and destroy it before returning.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
+            return None;
+        }
+        let mut addr: *mut libc::c_void = std::ptr::null_mut();
+        let mut size: libc::size_t = 0;
+        let r = libc::pthread_attr_getstack(&attr, &mut addr, &mut size);
+        libc::pthread_attr_destroy(&mut attr);
+        if r != 0 { None } else { Some(addr as usize) }
+    }
+}
