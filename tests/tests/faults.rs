@@ -38,7 +38,9 @@ fn assert_registers(report: &str, with_error_code: bool) {
 fn page_fault() -> Result<(), SessionError> {
     let report = fault("pf", EXCEPTION, "(#PF, vector 14)")?;
     assert_registers(&report, true);
-    assert!(report.contains("CR2: 0xdeadbeef0000"), "{report}");
+    // The hook writes to 0xdea_dbee_f000: canonical and never mapped (0xdead_beef_0000 would be
+    // non-canonical and raise #GP instead).
+    assert!(report.contains("CR2: 0xdeadbeef000\n"), "{report}");
     Ok(())
 }
 
@@ -65,5 +67,38 @@ fn panic() -> Result<(), SessionError> {
     let report = fault("panic", "!!! kernel panic at ", ": test panic")?;
     let first = report.lines().next().unwrap_or_default();
     assert!(first.ends_with(": test panic"), "{report}");
+    Ok(())
+}
+
+#[test]
+fn invalid_opcode() -> Result<(), SessionError> {
+    assert_registers(&fault("ud", EXCEPTION, "(#UD, vector 6)")?, false);
+    Ok(())
+}
+
+/// A touch past a reservation's accessible part is not mapped lazily: it is a real page fault.
+#[test]
+fn reservation_guard_page() -> Result<(), SessionError> {
+    let mut vm = boot();
+    vm.expect_prompt()?;
+    vm.send("fault guard\n")?;
+    vm.expect("touching guard page at ")?;
+    let addr = vm.expect("\n")?.trim().to_string();
+    vm.expect(EXCEPTION)?;
+    let first_line = vm.expect("\n")?;
+    vm.expect_exit(Outcome::KernelFailure)?;
+    let transcript = vm.transcript().replace('\r', "");
+    let report = &transcript[transcript.rfind(EXCEPTION).unwrap_or(0)..];
+    assert!(first_line.contains("(#PF, vector 14)"), "{report}");
+    assert_registers(report, true);
+    assert!(report.contains(&format!("CR2: {addr}\n")), "CR2 is not the guard address {addr}:\n{report}");
+    Ok(())
+}
+
+/// A write to a page made read-only with `mm::protect` faults with a protection violation.
+#[test]
+fn write_to_read_only_page() -> Result<(), SessionError> {
+    let report = fault("ro", EXCEPTION, "(#PF, vector 14)")?;
+    assert!(report.contains("PROTECTION_VIOLATION | CAUSED_BY_WRITE"), "{report}");
     Ok(())
 }

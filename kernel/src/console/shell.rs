@@ -14,7 +14,7 @@ pub fn run() {
         kprint!("{PROMPT}");
         let line = loop {
             let byte = wait_byte();
-            let mut echo = |bytes: &[u8]| kprint!("{}", core::str::from_utf8(bytes).unwrap_or(""));
+            let mut echo = |bytes: &[u8]| serial::write_raw(bytes);
             if let Some(line) = editor.feed(byte, &mut echo) {
                 break line;
             }

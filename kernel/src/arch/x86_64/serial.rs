@@ -55,6 +55,16 @@ pub fn write_fmt(args: fmt::Arguments) {
     });
 }
 
+/// Writes bytes to COM1 exactly as given (no `\n` translation): terminal control output such
+/// as the line editor's echo.
+pub fn write_raw(bytes: &[u8]) {
+    without_interrupts(|| {
+        if let Some(uart) = COM1.lock().as_mut() {
+            uart.send_bytes_exact(bytes);
+        }
+    });
+}
+
 /// A writer for fatal paths (exceptions, panics): it takes the port even if the code that was
 /// interrupted held the lock, because that code will never run again.
 pub struct EmergencyWriter;
