@@ -91,9 +91,9 @@ fn mem(_: &[&str]) -> Outcome {
         kib(s.heap.free)
     );
     kprintln!(
-        "reservations: {} holding {} GiB of address space; {} pages mapped lazily since boot",
+        "reservations: {} holding {} MiB of address space; {} pages mapped lazily since boot",
         s.reservations,
-        s.reserved_bytes >> 30,
+        s.reserved_bytes >> 20,
         s.lazy_faults
     );
     Outcome::Continue
