@@ -4,6 +4,7 @@
 
 mod build;
 mod cargo;
+mod exec;
 mod options;
 mod run;
 mod spectest;
@@ -31,6 +32,9 @@ COMMANDS:
     spectest [DIR] Run the Wasm spec suite (default ../shared/wasm-testsuite) through
              the compiler on the host; skips are listed in kernel/compiler/spectest-skips.txt.
              Options: --opt none|speed, --bounds guard|explicit, --file NAME, --verbose
+    exec FILE.wasm --invoke NAME [ARGS...]
+             Compile on the host and call an export; prints each result on its own line
+             (floats also as bits). Exit 3 on a trap. Options: --opt, --bounds
 
 OPTIONS:
     --release          Build with the release profile
@@ -60,6 +64,7 @@ fn main() -> ExitCode {
         "run" => run::main(rest),
         "test" => test::main(rest),
         "spectest" => spectest::main(rest),
+        "exec" => exec::main(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
