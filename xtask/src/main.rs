@@ -4,6 +4,7 @@
 
 mod build;
 mod cargo;
+mod dump;
 mod exec;
 mod options;
 mod run;
@@ -35,6 +36,9 @@ COMMANDS:
     exec FILE.wasm --invoke NAME [ARGS...]
              Compile on the host and call an export; prints each result on its own line
              (floats also as bits). Exit 3 on a trap. Options: --opt, --bounds
+    dump FILE.wasm [--func NAME|INDEX] [--clif] [--asm] [--opt none|speed]
+             Per-function code size and compile time; with --func (or --clif/--asm) the
+             CLIF before/after optimisation and the x86-64 disassembly by Wasm operator
 
 OPTIONS:
     --release          Build with the release profile
@@ -65,6 +69,7 @@ fn main() -> ExitCode {
         "test" => test::main(rest),
         "spectest" => spectest::main(rest),
         "exec" => exec::main(rest),
+        "dump" => dump::main(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -46,7 +46,7 @@ fn codegen_error(offset: usize, what: String) -> Error {
 }
 
 /// Compiles a CLIF function, mapping Cranelift's error to ours.
-pub(crate) fn compile_clif<'c>(
+pub fn compile_clif<'c>(
     ctx: &'c mut Context,
     isa: &dyn TargetIsa,
     offset: usize,
@@ -55,13 +55,17 @@ pub(crate) fn compile_clif<'c>(
         .map_err(|e| codegen_error(offset, alloc::format!("{:?}", e.inner)))
 }
 
+/// Byte range of local function `func`'s body; an error for imports and unknown indices.
+pub fn local_body(info: &ModuleInfo, func: u32) -> Result<&core::ops::Range<usize>> {
+    func.checked_sub(info.num_imported_funcs)
+        .and_then(|i| info.bodies.get(i as usize))
+        .ok_or_else(|| Error::new(ErrorKind::Invalid, 0u64, alloc::format!("function {func} is not a local function")))
+}
+
 /// Translates local function `func` to CLIF (for dumps and tests).
 pub fn translate_to_clif(bytes: &[u8], info: &ModuleInfo, func: u32, opts: &CompileOptions) -> Result<Function> {
     let isa = isa::build(&opts.cpu, opts.opt)?;
-    let body = info
-        .bodies
-        .get((func - info.num_imported_funcs) as usize)
-        .ok_or_else(|| Error::new(ErrorKind::Invalid, 0u64, "no such local function"))?;
+    let body = local_body(info, func)?;
     let mut fctx = FunctionBuilderContext::new();
     translate::translate_function(info, func, bytes, body.clone(), opts.bounds, &*isa, &mut fctx)
 }

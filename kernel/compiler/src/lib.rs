@@ -12,6 +12,7 @@ extern crate alloc;
 
 pub mod compile;
 pub mod env;
+pub mod dump;
 pub mod error;
 pub mod isa;
 pub mod link;
