@@ -80,18 +80,18 @@ pub fn limits_ptr() -> *const VMLimits {
 pub struct FuncHandle {
     pub sig: Sig,
     /// Null for a host function not (yet) imported by any instance.
-    pub funcref: *const VMFuncRef,
+    pub(crate) funcref: *const VMFuncRef,
     /// Entry trampoline for `sig` (absolute address), when `funcref` is not null.
-    pub entry: usize,
-    pub host: Option<Rc<HostFunc>>,
+    pub(crate) entry: usize,
+    pub(crate) host: Option<Rc<HostFunc>>,
     /// Keeps the code and contexts `funcref` points into alive.
-    pub owner: Option<Rc<dyn Any>>,
+    pub(crate) _owner: Option<Rc<dyn Any>>,
 }
 
 impl FuncHandle {
     pub fn host(sig: Sig, f: Box<HostFn>) -> FuncHandle {
         let host = Rc::new(HostFunc { sig: sig.clone(), f });
-        FuncHandle { sig, funcref: std::ptr::null(), entry: 0, host: Some(host), owner: None }
+        FuncHandle { sig, funcref: std::ptr::null(), entry: 0, host: Some(host), _owner: None }
     }
 
     /// Calls the function. A trap in compiled code comes back as `Err`.

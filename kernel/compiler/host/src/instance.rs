@@ -296,7 +296,7 @@ impl Instance {
             funcref: inner.funcs[index as usize] as *const VMFuncRef,
             entry: inner.code.base() + inner.module.image.entry_trampolines[t as usize] as usize,
             host: None,
-            owner: Some(inner.clone()),
+            _owner: Some(inner.clone()),
         }
     }
 
