@@ -2,6 +2,7 @@
 
 #![forbid(unsafe_code)]
 
+mod bench;
 mod build;
 mod cargo;
 mod dump;
@@ -39,6 +40,8 @@ COMMANDS:
     dump FILE.wasm [--func NAME|INDEX] [--clif] [--asm] [--opt none|speed]
              Per-function code size and compile time; with --func (or --clif/--asm) the
              CLIF before/after optimisation and the x86-64 disassembly by Wasm operator
+    bench compile [FILE.wasm...]
+             Compile throughput at both opt levels (default: the Rust sample, built for wasm32)
 
 OPTIONS:
     --release          Build with the release profile
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
         "spectest" => spectest::main(rest),
         "exec" => exec::main(rest),
         "dump" => dump::main(rest),
+        "bench" => bench::main(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
