@@ -18,3 +18,4 @@ pub mod ramdisk;
 pub mod sched;
 pub mod symbols;
 pub mod time;
+pub mod wasm;

@@ -47,11 +47,15 @@ pub fn build(options: &Options, test_hooks: bool) -> Result<Built, Failure> {
     cargo::run(command, "building the kernel")?;
 
     let target = cargo::target_dir()?;
-    let kernel = target.join(KERNEL_TARGET).join(options.profile()).join("hayabusa-kernel");
+    let kernel_elf = target.join(KERNEL_TARGET).join(options.profile()).join("hayabusa-kernel");
     let work_dir = target.join("hayabusa");
     let out_dir = work_dir.join(options.profile());
     std::fs::create_dir_all(&out_dir).map_err(|e| Failure::Error(format!("creating {}: {e}", out_dir.display())))?;
     let variant = if test_hooks { "test" } else { "run" };
+    // Debug info (tens of MiB with Cranelift) is useless to the kernel and slow to load; the
+    // symbol table, which fault reports use, stays.
+    let kernel = out_dir.join(format!("hayabusa-kernel-{variant}.elf"));
+    cargo::strip_debug_info(&kernel_elf, &kernel)?;
     let ramdisk = out_dir.join(format!("ramdisk-{variant}.bin"));
     let files: [(&str, &[u8]); 2] =
         [("README.txt", RAMDISK_README.as_bytes()), ("manifest", RAMDISK_MANIFEST.as_bytes())];

@@ -1,6 +1,6 @@
 //! Running cargo from xtask: the workspace's target directory and checked invocations.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::Failure;
@@ -15,6 +15,34 @@ pub fn run(mut command: Command, what: &str) -> Result<(), Failure> {
     let status = command.status().map_err(|e| Failure::Error(format!("{what}: cannot start cargo: {e}")))?;
     if status.success() { Ok(()) } else { Err(Failure::Error(format!("{what} failed ({status})"))) }
 }
+
+/// Copies the ELF file `input` to `output` without its debug sections, with the toolchain's
+/// `llvm-objcopy` (component `llvm-tools`, pinned in rust-toolchain.toml).
+pub fn strip_debug_info(input: &Path, output: &Path) -> Result<(), Failure> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let sysroot = Command::new(&rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .map_err(|e| Failure::Error(format!("rustc --print sysroot: {e}")))?;
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim());
+    let objcopy = sysroot.join("lib/rustlib").join(HOST_TRIPLE).join("bin/llvm-objcopy");
+    if !objcopy.is_file() {
+        return Err(Failure::Error(format!(
+            "{} not found: install the llvm-tools component (`rustup component add llvm-tools`)",
+            objcopy.display()
+        )));
+    }
+    let status = Command::new(&objcopy)
+        .arg("--strip-debug")
+        .arg(input)
+        .arg(output)
+        .status()
+        .map_err(|e| Failure::Error(format!("{}: {e}", objcopy.display())))?;
+    if status.success() { Ok(()) } else { Err(Failure::Error(format!("stripping {} failed ({status})", input.display()))) }
+}
+
+/// The host triple xtask runs on (the only one the toolchain's llvm-tools are installed for).
+const HOST_TRIPLE: &str = "x86_64-unknown-linux-gnu";
 
 /// The workspace's target directory, as cargo sees it (honours `CARGO_TARGET_DIR` and config).
 pub fn target_dir() -> Result<PathBuf, Failure> {

@@ -1,5 +1,6 @@
 //! The kernel console on the serial line: prompt, line editing, and built-in commands.
 pub mod commands;
+pub mod jit;
 pub mod line;
 pub mod ring;
 pub mod shell;

@@ -26,6 +26,7 @@ struct Memory {
 
 static MEMORY: IrqMutex<Option<Memory>> = IrqMutex::new(None);
 static RESERVATIONS: IrqMutex<Reservations> = IrqMutex::new(Reservations::new(layout::RESERVE_START, layout::RESERVE_END));
+static CODE_AREA: IrqMutex<Reservations> = IrqMutex::new(Reservations::new(layout::CODE_START, layout::CODE_END));
 static LAZY_FAULTS: AtomicU64 = AtomicU64::new(0);
 
 fn with_memory<R>(f: impl FnOnce(&mut Memory) -> R) -> R {
@@ -174,6 +175,59 @@ pub fn reserve_stack(size: u64, guard: u64) -> Result<Reservation, ReserveError>
     // On failure, dropping the reservation unmaps what was mapped.
     mapped.map_err(|_| ReserveError::OutOfMemory)?;
     Ok(reservation)
+}
+
+/// Executable memory holding a copy of some machine code, mapped read + execute (never
+/// writable and executable at once) until dropped.
+#[derive(Debug)]
+pub struct CodeMapping {
+    start: u64,
+    len: u64,
+}
+
+impl CodeMapping {
+    /// Address of the first code byte.
+    pub fn start(&self) -> u64 {
+        self.start
+    }
+
+    /// Bytes mapped (a multiple of 4 KiB).
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl Drop for CodeMapping {
+    fn drop(&mut self) {
+        with_memory(|m| m.tables.unmap_range(self.start, self.start + self.len, &mut m.frames));
+        let _ = CODE_AREA.lock().release(self.start);
+    }
+}
+
+/// Copies `code` into fresh pages of the code area and maps them read + execute.
+pub fn map_code(code: &[u8]) -> Result<CodeMapping, MapError> {
+    let len = (code.len() as u64).max(1).next_multiple_of(4096);
+    let start = CODE_AREA.lock().reserve(len, 0).map_err(|_| MapError::OutOfFrames)?;
+    // From here on, dropping `mapping` undoes whatever was mapped.
+    let mapping = CodeMapping { start, len };
+    with_memory(|m| -> Result<(), MapError> {
+        for (i, va) in (start..start + len).step_by(4096).enumerate() {
+            m.tables.map_zeroed(va, paging::DATA, &mut m.frames)?;
+            let (pa, _) = m.tables.translate(va).ok_or(MapError::NotMapped(va))?;
+            let chunk = code.get(i * 4096..).unwrap_or_default();
+            let chunk = &chunk[..chunk.len().min(4096)];
+            // SAFETY: `pa` is the frame just mapped at `va`, reached through the physical map; it
+            // is 4 KiB and `chunk` at most that, and nothing else refers to the fresh frame.
+            unsafe { core::ptr::copy_nonoverlapping(chunk.as_ptr(), (layout::PHYS_MAP_START + pa) as *mut u8, chunk.len()) };
+            m.tables.protect(va, paging::CODE)?;
+        }
+        Ok(())
+    })?;
+    Ok(mapping)
 }
 
 /// Memory counters for `mem`.

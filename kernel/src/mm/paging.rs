@@ -13,6 +13,8 @@ use super::frame::FrameBitmap;
 /// Flags for ordinary kernel data pages.
 pub const DATA: PageTableFlags =
     PageTableFlags::PRESENT.union(PageTableFlags::WRITABLE).union(PageTableFlags::NO_EXECUTE);
+/// Flags for compiled code: readable and executable, never writable.
+pub const CODE: PageTableFlags = PageTableFlags::PRESENT;
 /// Flags for device registers.
 pub const MMIO: PageTableFlags = DATA.union(PageTableFlags::NO_CACHE).union(PageTableFlags::WRITE_THROUGH);
 

@@ -53,9 +53,14 @@ fn idle() {
     }
 }
 
-/// Starts a kernel thread running `f`. Returns its id.
+/// Starts a kernel thread running `f` on a default-sized stack. Returns its id.
 pub fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<ThreadId, ReserveError> {
-    let stack = mm::reserve_stack(thread::STACK_SIZE, thread::STACK_GUARD)?;
+    spawn_with_stack(name, thread::STACK_SIZE, f)
+}
+
+/// Starts a kernel thread running `f` on a stack of `stack_size` bytes. Returns its id.
+pub fn spawn_with_stack(name: &str, stack_size: u64, f: impl FnOnce() + Send + 'static) -> Result<ThreadId, ReserveError> {
+    let stack = mm::reserve_stack(stack_size, thread::STACK_GUARD)?;
     let top = stack.start() + stack.len();
     let mut guard = SCHED.lock();
     let s = guard.as_mut().expect("sched::init has not run");
@@ -84,6 +89,32 @@ extern "sysv64" fn thread_entry(id: usize) -> ! {
         f();
     }
     exit()
+}
+
+/// Runs `f` to completion on a new thread with a `stack_size`-byte stack and returns its result;
+/// the caller yields (or halts) meanwhile. For work that needs a big stack, such as compiling.
+pub fn run_on_thread<R: Send + 'static>(name: &str, stack_size: u64, f: impl FnOnce() -> R + Send + 'static) -> Result<R, ReserveError> {
+    let slot: alloc::sync::Arc<IrqMutex<Option<R>>> = alloc::sync::Arc::new(IrqMutex::new(None));
+    let out = slot.clone();
+    spawn_with_stack(name, stack_size, move || {
+        let result = f();
+        *out.lock() = Some(result);
+    })?;
+    loop {
+        if let Some(result) = slot.lock().take() {
+            return Ok(result);
+        }
+        if others_ready() {
+            yield_now();
+        } else {
+            interrupts::enable_and_hlt();
+        }
+    }
+}
+
+/// The lowest usable address of the running thread's stack (0 for the boot thread).
+pub fn current_stack_bottom() -> u64 {
+    SCHED.lock().as_ref().and_then(|s| s.threads.get(&s.current).map(|t| t.stack_bottom())).unwrap_or(0)
 }
 
 /// The running thread's id.
@@ -237,10 +268,12 @@ fn switch_away(new_state: State) {
         if current.state == State::Ready {
             s.ready.push_back(cur);
         }
+        current.wasm_entry = crate::wasm::trap::active() as usize;
         let old_rsp: *mut u64 = &mut current.rsp;
         let old_ext: *mut ExtendedState = &mut current.ext;
         let next_thread = s.threads.get_mut(&next).expect("ready thread is registered");
         next_thread.state = State::Running;
+        crate::wasm::trap::set_active(next_thread.wasm_entry as *mut crate::wasm::trap::EntryRecord);
         let new_rsp = next_thread.rsp;
         s.current = next;
         (old_rsp, new_rsp, old_ext, dead)

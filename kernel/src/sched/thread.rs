@@ -29,7 +29,7 @@ impl State {
     }
 }
 
-/// Bytes of stack each spawned thread gets, and of guard below it.
+/// Bytes of stack a spawned thread gets by default, and of guard below every stack.
 pub const STACK_SIZE: u64 = 256 * 1024;
 pub const STACK_GUARD: u64 = 64 * 1024;
 
@@ -44,17 +44,28 @@ pub struct Thread {
     pub(super) ext: ExtendedState,
     /// `None` for the boot thread, which runs on the bootloader's stack.
     pub(super) stack: Option<Reservation>,
+    /// The thread's innermost active call into compiled Wasm (`wasm::trap::EntryRecord`
+    /// address, 0 for none), swapped in and out with the thread.
+    pub(super) wasm_entry: usize,
+    /// Bytes of usable stack (0 for the boot thread).
+    pub(super) stack_bytes: u64,
     /// The closure a new thread runs; taken when it first runs.
     pub(super) entry: Option<Box<dyn FnOnce() + Send>>,
 }
 
 impl Thread {
     pub(super) fn new(id: ThreadId, name: String, stack: Option<Reservation>, entry: Option<Box<dyn FnOnce() + Send>>) -> Self {
-        Self { id, name, state: State::Ready, ticks: 0, rsp: 0, ext: ExtendedState::new(), stack, entry }
+        let stack_bytes = stack.as_ref().map_or(0, |s| s.len() - STACK_GUARD);
+        Self { id, name, state: State::Ready, ticks: 0, rsp: 0, ext: ExtendedState::new(), wasm_entry: 0, stack_bytes, stack, entry }
     }
 
     /// Bytes of stack (0 for the boot thread, whose stack the bootloader made).
     pub fn stack_size(&self) -> u64 {
-        self.stack.as_ref().map_or(0, |_| STACK_SIZE)
+        self.stack_bytes
+    }
+
+    /// Lowest usable stack address (0 for the boot thread).
+    pub fn stack_bottom(&self) -> u64 {
+        self.stack.as_ref().map_or(0, |s| s.start() + STACK_GUARD)
     }
 }

@@ -1,9 +1,11 @@
 //! CPU exception handlers. Every exception the kernel does not resolve itself (a lazy page
-//! fault in a reserved range is resolved) prints a report — vector name, error code, RIP with
+//! fault in a reserved range is resolved; a fault at a trap site of compiled Wasm code inside an
+//! active call becomes a Wasm trap) prints a report — vector name, error code, RIP with
 //! the symbol it falls in, RSP, CR2 for page faults — and stops the machine with a failure
 //! exit code.
 use core::fmt::Write;
 
+use ::x86_64::VirtAddr;
 use ::x86_64::registers::control::Cr2;
 use ::x86_64::structures::idt::{InterruptStackFrame, PageFaultErrorCode};
 
@@ -78,6 +80,34 @@ pub fn fatal(vector: u8, frame: &InterruptStackFrame, error_code: Option<u64>, c
     cpu::halt_forever()
 }
 
+/// If the fault is a trap of compiled Wasm code inside an active call, rewrites the interrupt
+/// frame to resume at the entry stub's landing pad and returns true.
+fn wasm_trap(vector: u8, frame: &mut InterruptStackFrame) -> bool {
+    let rip = frame.instruction_pointer.as_u64();
+    let Some((resume_rip, resume_rsp)) = crate::wasm::trap::redirect(vector, rip) else { return false };
+    // SAFETY: the new RIP is the landing pad of the entry stub and the new RSP the value that
+    // stub saved below its own frame on this same stack, so `iretq` returns into the stub's
+    // epilogue with the stack exactly as it left it; CS, SS and RFLAGS stay those of the
+    // interrupted (ring 0) code.
+    unsafe {
+        frame.as_mut().update(|f| {
+            f.instruction_pointer = VirtAddr::new(resume_rip);
+            f.stack_pointer = VirtAddr::new(resume_rsp);
+        });
+    }
+    true
+}
+
+macro_rules! trappable_handler {
+    ($name:ident, $vector:expr) => {
+        pub extern "x86-interrupt" fn $name(mut frame: InterruptStackFrame) {
+            if !wasm_trap($vector, &mut frame) {
+                fatal($vector, &frame, None, None)
+            }
+        }
+    };
+}
+
 macro_rules! plain_handler {
     ($name:ident, $vector:expr) => {
         pub extern "x86-interrupt" fn $name(frame: InterruptStackFrame) {
@@ -94,18 +124,22 @@ macro_rules! code_handler {
     };
 }
 
-plain_handler!(divide_error, 0);
+trappable_handler!(divide_error, 0);
 plain_handler!(debug, 1);
 plain_handler!(nmi, 2);
 plain_handler!(breakpoint, 3);
 plain_handler!(overflow, 4);
 plain_handler!(bound_range, 5);
-plain_handler!(invalid_opcode, 6);
+trappable_handler!(invalid_opcode, 6);
 plain_handler!(device_not_available, 7);
 code_handler!(invalid_tss, 10);
 code_handler!(segment_not_present, 11);
 code_handler!(stack_segment, 12);
-code_handler!(general_protection, 13);
+pub extern "x86-interrupt" fn general_protection(mut frame: InterruptStackFrame, code: u64) {
+    if !wasm_trap(13, &mut frame) {
+        fatal(13, &frame, Some(code), None)
+    }
+}
 plain_handler!(x87_floating_point, 16);
 code_handler!(alignment_check, 17);
 plain_handler!(simd_floating_point, 19);
@@ -123,9 +157,9 @@ pub extern "x86-interrupt" fn machine_check(frame: InterruptStackFrame) -> ! {
     fatal(18, &frame, None, None)
 }
 
-pub extern "x86-interrupt" fn page_fault(frame: InterruptStackFrame, code: PageFaultErrorCode) {
+pub extern "x86-interrupt" fn page_fault(mut frame: InterruptStackFrame, code: PageFaultErrorCode) {
     let addr = Cr2::read_raw();
-    if crate::mm::handle_page_fault(addr, code) {
+    if crate::mm::handle_page_fault(addr, code) || wasm_trap(14, &mut frame) {
         return;
     }
     fatal(14, &frame, Some(code.bits()), Some(addr))

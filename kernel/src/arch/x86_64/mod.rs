@@ -2,6 +2,7 @@
 pub mod apic;
 pub mod context;
 pub mod cpu;
+pub mod enter;
 pub mod exceptions;
 pub mod gdt;
 pub mod idt;

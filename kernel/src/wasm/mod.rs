@@ -1,0 +1,5 @@
+//! Running compiled WebAssembly inside the kernel: executable code memory with its trap table,
+//! entering compiled code, and turning CPU faults in it into Wasm traps.
+pub mod code;
+pub mod jit;
+pub mod trap;
