@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::options::Options;
-use crate::{Failure, cargo};
+use crate::{Failure, cargo, programs};
 
 /// The kernel's target triple.
 const KERNEL_TARGET: &str = "x86_64-unknown-none";
@@ -12,11 +12,8 @@ const KERNEL_TARGET: &str = "x86_64-unknown-none";
 /// `README.txt` of the ramdisk.
 const RAMDISK_README: &str = "\
 Hayabusa boot ramdisk: a HAYARD01 archive of named files (see docs/ramdisk.md).
-`manifest` lists the Wasm modules the kernel starts, one per line.
+`manifest` lists the tasks the kernel can start from the `.wasm` modules (see docs/abi.md).
 ";
-
-/// `manifest` of the ramdisk: no modules yet.
-const RAMDISK_MANIFEST: &str = "# Wasm modules to start, one file name per line.\n";
 
 /// What a build produced.
 pub struct Built {
@@ -57,8 +54,9 @@ pub fn build(options: &Options, test_hooks: bool) -> Result<Built, Failure> {
     let kernel = out_dir.join(format!("hayabusa-kernel-{variant}.elf"));
     cargo::strip_debug_info(&kernel_elf, &kernel)?;
     let ramdisk = out_dir.join(format!("ramdisk-{variant}.bin"));
-    let files: [(&str, &[u8]); 2] =
-        [("README.txt", RAMDISK_README.as_bytes()), ("manifest", RAMDISK_MANIFEST.as_bytes())];
+    let programs = programs::build(&target)?;
+    let mut files: Vec<(&str, &[u8])> = vec![("README.txt", RAMDISK_README.as_bytes())];
+    files.extend(programs.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())));
     hayabusa_boot::write_ramdisk(&files, &ramdisk)?;
     let image = out_dir.join(format!("hayabusa-{variant}.img"));
     hayabusa_boot::build_image(&kernel, &ramdisk, &image)?;

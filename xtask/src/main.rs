@@ -8,6 +8,7 @@ mod cargo;
 mod dump;
 mod exec;
 mod options;
+mod programs;
 mod run;
 mod spectest;
 mod test;

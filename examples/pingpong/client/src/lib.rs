@@ -1,0 +1,73 @@
+//! pingpong client: N round trips (its argument, default 1000) to each pingpong server that runs,
+//! payloads of 0, 64 and 1024 bytes in turn, every reply checked; prints the mean time per call.
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+#[path = "../../protocol.rs"]
+#[allow(dead_code, reason = "shared by client and server; each uses its half")]
+mod protocol;
+
+use hayabusa_abi::console::Line;
+use hayabusa_abi::{Error, Message, TaskId, call, kernel, lookup, names};
+
+hayabusa_abi::main!(main);
+
+const DEFAULT_ROUNDS: u32 = 1000;
+const SIZES: [usize; 3] = [0, 64, 1024];
+
+/// Runs `rounds` checked round trips to `server`; the round that failed, with its error if any.
+fn rounds_to(server: TaskId, rounds: u32, msg: &mut Message) -> Result<(), (u32, Option<Error>)> {
+    for round in 0..rounds {
+        let len = SIZES[round as usize % SIZES.len()];
+        protocol::request(msg, round, len).map_err(|e| (round, Some(e)))?;
+        call(server, msg).map_err(|e| (round, Some(e)))?;
+        if !protocol::check(msg, round, len) {
+            return Err((round, None));
+        }
+    }
+    Ok(())
+}
+
+fn main() {
+    let mut msg = Message::new(0);
+    let rounds = kernel::args(&mut msg)
+        .ok()
+        .and_then(|args| core::str::from_utf8(args).ok()?.trim().parse().ok())
+        .unwrap_or(DEFAULT_ROUNDS);
+    let mut ok = true;
+    for service in [names::PINGPONG, names::PINGPONG_SWITCH] {
+        let mut line = Line::new();
+        line.str("pingpong: ").str(service).str(": ");
+        match lookup(service) {
+            Err(Error::NotFound) => {
+                line.str("not running, skipped").print();
+                continue;
+            }
+            Err(e) => {
+                ok = false;
+                line.str("lookup failed: ").error(e).print();
+                continue;
+            }
+            Ok(server) => {
+                let start = kernel::uptime_ns().unwrap_or(0);
+                match rounds_to(server, rounds, &mut msg) {
+                    Ok(()) => {
+                        let ns = kernel::uptime_ns().unwrap_or(0).saturating_sub(start);
+                        line.int(rounds).str(" round trips ok, ").int(ns / u64::from(rounds.max(1))).str(" ns each");
+                    }
+                    Err((round, error)) => {
+                        ok = false;
+                        line.str("FAILED at round ").int(round).str(": ");
+                        match error {
+                            Some(e) => line.error(e),
+                            None => line.str("wrong reply"),
+                        };
+                    }
+                }
+            }
+        }
+        line.print();
+    }
+    kernel::exit(if ok { 0 } else { 1 });
+}

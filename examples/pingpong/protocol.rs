@@ -1,0 +1,39 @@
+//! The pingpong protocol, shared by client and server: PING with a payload derived from the
+//! round number; the reply carries every byte inverted, so both copy directions are checked.
+
+use hayabusa_abi::{Error, Message};
+
+/// The one request kind.
+pub const PING: u32 = 1;
+
+fn byte(round: u32, i: usize) -> u8 {
+    (round as usize).wrapping_mul(31).wrapping_add(i) as u8
+}
+
+/// Makes `msg` the request of `round` with `len` payload bytes.
+pub fn request(msg: &mut Message, round: u32, len: usize) -> Result<(), Error> {
+    msg.reset(PING);
+    let area = msg.payload_area();
+    for (i, b) in area.iter_mut().take(len).enumerate() {
+        *b = byte(round, i);
+    }
+    msg.set_len(len)
+}
+
+/// The server's side: turns a request into its reply, in place.
+pub fn answer(msg: &mut Message) -> Result<(), Error> {
+    if msg.kind() != PING {
+        return Err(Error::Unsupported);
+    }
+    let len = msg.payload().len();
+    for b in msg.payload_area().iter_mut().take(len) {
+        *b = !*b;
+    }
+    Ok(())
+}
+
+/// Whether `msg` is the correct reply to the request of `round` with `len` bytes.
+pub fn check(msg: &Message, round: u32, len: usize) -> bool {
+    let payload = msg.payload();
+    msg.kind() == PING && payload.len() == len && payload.iter().enumerate().all(|(i, &b)| b == !byte(round, i))
+}

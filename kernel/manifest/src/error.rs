@@ -1,0 +1,54 @@
+//! Manifest errors: what is wrong, and on which line.
+
+use core::fmt;
+
+/// A manifest error at a 1-based line number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Error {
+    pub line: usize,
+    pub kind: ErrorKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Neither `[task]`, `key = value`, a comment nor blank.
+    Syntax,
+    /// A `key = value` line before the first `[task]`.
+    OutsideTask,
+    UnknownKey,
+    DuplicateKey,
+    /// A task without `file =`.
+    MissingFile,
+    /// A task or service name that is empty, too long, or has characters outside `a-z A-Z 0-9 - _ .`.
+    BadName,
+    BadFileName,
+    /// `boot` not `yes`/`no`, `ipc` not `auto`/`switch`, or an unknown device.
+    BadValue,
+    /// Two tasks with the same name.
+    DuplicateTask,
+    /// Two tasks providing the same service.
+    DuplicateService,
+}
+
+impl ErrorKind {
+    pub fn message(self) -> &'static str {
+        match self {
+            ErrorKind::Syntax => "expected `[task]`, `key = value`, a `#` comment or a blank line",
+            ErrorKind::OutsideTask => "`key = value` before the first `[task]`",
+            ErrorKind::UnknownKey => "unknown key (file, provides, reach, device, boot, ipc, args)",
+            ErrorKind::DuplicateKey => "key given twice in one task",
+            ErrorKind::MissingFile => "task has no `file =`",
+            ErrorKind::BadName => "bad name (1-32 bytes of a-z A-Z 0-9 - _ .)",
+            ErrorKind::BadFileName => "bad file name (1-255 bytes, no spaces or control characters)",
+            ErrorKind::BadValue => "bad value (boot: yes|no, ipc: auto|switch, device: serial)",
+            ErrorKind::DuplicateTask => "task name used twice",
+            ErrorKind::DuplicateService => "service provided by two tasks",
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "manifest line {}: {}", self.line, self.kind.message())
+    }
+}

@@ -1,0 +1,20 @@
+//! The boot manifest (`manifest` in the ramdisk): which modules run as tasks, the service each
+//! provides, the services each may reach. `no_std`, no allocation: see `docs/abi.md`.
+
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+
+mod error;
+mod parse;
+mod task;
+
+pub use error::{Error, ErrorKind};
+pub use parse::Manifest;
+pub use task::{Ipc, List, Task};
+
+/// The longest task or service name, in bytes (the ABI's limit for service names).
+pub const MAX_NAME: usize = 32;
+/// The longest file name (the ramdisk's limit).
+pub const MAX_FILE: usize = 255;
+/// The devices a `device =` line may grant.
+pub const DEVICES: [&str; 1] = ["serial"];

@@ -1,0 +1,64 @@
+//! One task of the manifest, and its comma-separated lists.
+
+/// How calls to a task's service travel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Ipc {
+    /// The kernel chooses: the direct path when the server exports a handler and is idle.
+    #[default]
+    Auto,
+    /// Always switch to the server's thread, blocked in its `ipc_recv` loop.
+    Switch,
+}
+
+/// A comma-separated list of names, as written (items are trimmed, empty items skipped).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct List<'a>(pub(crate) &'a str);
+
+impl<'a> List<'a> {
+    pub fn iter(&self) -> impl Iterator<Item = &'a str> + 'a {
+        self.0.split(',').map(str::trim).filter(|item| !item.is_empty())
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.iter().any(|item| item == name)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+}
+
+/// A `[name]` section: one task to create from a ramdisk module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Task<'a> {
+    /// The task's name (the section header), unique in the manifest.
+    pub name: &'a str,
+    /// The module's file name in the ramdisk (`file`).
+    pub file: &'a str,
+    /// The service name it may register (`provides`).
+    pub provides: Option<&'a str>,
+    /// Services it may look up and call (`reach`); the kernel (task 1) is always reachable.
+    pub reach: List<'a>,
+    /// Devices it may use through kernel requests (`device`): `serial`.
+    pub devices: List<'a>,
+    /// Started at boot (`boot = yes`); otherwise only by `run NAME`.
+    pub boot: bool,
+    /// How calls to its service travel (`ipc`).
+    pub ipc: Ipc,
+    /// The argument string its ARGS request returns (`args`, the rest of the line).
+    pub args: &'a str,
+    /// The line of its `[name]` header.
+    pub line: usize,
+}
+
+impl Task<'_> {
+    /// Whether this task may look up and call `service`.
+    pub fn may_reach(&self, service: &str) -> bool {
+        self.reach.contains(service)
+    }
+
+    /// Whether this task may use `device` (e.g. `"serial"`).
+    pub fn has_device(&self, device: &str) -> bool {
+        self.devices.contains(device)
+    }
+}

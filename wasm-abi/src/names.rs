@@ -1,0 +1,8 @@
+//! Names of the services this repository ships (what `ipc_lookup` and REGISTER take).
+
+/// The console service (`servers/console`): see [`crate::console`].
+pub const CONSOLE: &str = "console";
+/// The pingpong example server on the path the kernel chooses (`examples/pingpong`).
+pub const PINGPONG: &str = "pingpong";
+/// The same pingpong server binary, started with `ipc = switch` in the manifest.
+pub const PINGPONG_SWITCH: &str = "pingpong-switch";
