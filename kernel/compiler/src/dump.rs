@@ -58,7 +58,16 @@ pub fn operators(bytes: &[u8], info: &ModuleInfo, func: u32) -> Result<Vec<(u32,
     let mut out = Vec::new();
     while !reader.eof() {
         let (op, off) = reader.read_with_offset()?;
-        out.push((off as u32, format!("{op:?}")));
+        out.push((off as u32, compact(format!("{op:?}"))));
     }
     Ok(out)
+}
+
+/// Shortens wasmparser's `MemArg { align, max_align, offset, .. }` to `offset=N`.
+fn compact(text: String) -> String {
+    let Some(start) = text.find("MemArg {") else { return text };
+    let Some(len) = text[start..].find('}') else { return text };
+    let inner = &text[start..start + len];
+    let offset = inner.split("offset: ").nth(1).and_then(|r| r.split(',').next()).unwrap_or("?");
+    format!("{}offset={}{}", &text[..start], offset.trim(), &text[start + len + 1..])
 }
