@@ -1,4 +1,7 @@
-//! The panic handler of every program: report the location on the console, then trap.
+//! The panic handler of debug builds: report the location on the console, then trap.
+//!
+//! Release builds of `programs/` use `panic = "immediate-abort"`: a panic is an `unreachable`
+//! trap in place and never reaches this handler.
 
 use core::panic::PanicInfo;
 use core::sync::atomic::{AtomicBool, Ordering};
