@@ -92,6 +92,9 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
             total.passed += r.passed;
             total.failed += r.failed;
             total.skipped += r.skipped;
+            for (feature, n) in r.skipped_by {
+                *total.skipped_by.entry(feature).or_default() += n;
+            }
         }
         total
     });
@@ -99,6 +102,8 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
         .map_err(|e| Failure::Error(format!("spawning the runner thread: {e}")))?
         .join()
         .map_err(|_| Failure::Error("the runner thread panicked".into()))?;
+    let by: Vec<String> = total.skipped_by.iter().map(|(f, n)| format!("{f} {n}")).collect();
+    println!("skipped by feature: {}", by.join(", "));
     println!("{} passed, {} failed, {} skipped", total.passed, total.failed, total.skipped);
     Ok(if total.failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

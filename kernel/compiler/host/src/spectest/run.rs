@@ -6,7 +6,7 @@ use super::values;
 use crate::instance::{Extern, Instance, InstantiateError, Store};
 use crate::values::{Trap, Val};
 use hayabusa_compiler::{CompileOptions, CompiledModule, ErrorKind, TrapKind};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use wast::parser::{self, ParseBuffer};
@@ -19,6 +19,8 @@ pub struct FileReport {
     pub failed: usize,
     pub skipped: usize,
     pub failures: Vec<String>,
+    /// Skipped assertions per feature named in the skip list.
+    pub skipped_by: BTreeMap<String, usize>,
 }
 
 #[derive(Clone)]
@@ -33,7 +35,8 @@ enum Slot {
 enum Outcome {
     Pass,
     Fail(String),
-    Skip,
+    /// Skipped for this feature.
+    Skip(String),
 }
 
 struct Runner<'a> {
@@ -61,8 +64,9 @@ pub fn run_file(file: &str, text: &str, skips: &Skips, opts: CompileOptions) -> 
         Ok(w) => w,
         Err(e) => return parse_failure(file, skips, e),
     };
-    if skips.file(file).is_some() {
+    if let Some(feature) = skips.file(file) {
         report.skipped = wast.directives.len();
+        report.skipped_by.insert(feature.to_string(), report.skipped);
         return report;
     }
     let mut r = Runner {
@@ -87,7 +91,10 @@ pub fn run_file(file: &str, text: &str, skips: &Skips, opts: CompileOptions) -> 
         };
         match outcome {
             Outcome::Pass => report.passed += 1,
-            Outcome::Skip => report.skipped += 1,
+            Outcome::Skip(feature) => {
+                report.skipped += 1;
+                *report.skipped_by.entry(feature).or_default() += 1;
+            }
             Outcome::Fail(why) => {
                 report.failed += 1;
                 report.failures.push(format!("{file}:{line}: {why}"));
@@ -99,8 +106,9 @@ pub fn run_file(file: &str, text: &str, skips: &Skips, opts: CompileOptions) -> 
 
 fn parse_failure(file: &str, skips: &Skips, e: wast::Error) -> FileReport {
     let mut report = FileReport::default();
-    if skips.file(file).is_some() {
+    if let Some(feature) = skips.file(file) {
         report.skipped = 1;
+        report.skipped_by.insert(feature.to_string(), 1);
     } else {
         report.failed = 1;
         report.failures.push(format!("{file}: cannot parse script: {e}"));
@@ -119,14 +127,14 @@ impl Runner<'_> {
             let feature = feature.to_string();
             match &d {
                 WastDirective::Module(m) | WastDirective::ModuleDefinition(m) => {
-                    self.set_current(m.name().map(|i| i.name()), Slot::Skipped(feature));
+                    self.set_current(m.name().map(|i| i.name()), Slot::Skipped(feature.clone()));
                 }
                 WastDirective::ModuleInstance { instance, .. } => {
-                    self.set_current(instance.map(|i| i.name()), Slot::Skipped(feature));
+                    self.set_current(instance.map(|i| i.name()), Slot::Skipped(feature.clone()));
                 }
                 _ => {}
             }
-            return Outcome::Skip;
+            return Outcome::Skip(feature);
         }
         match d {
             WastDirective::Module(mut m) => {
@@ -135,9 +143,12 @@ impl Runner<'_> {
                     Err(e) => Outcome::Fail(format!("cannot encode module: {e}")),
                     Ok(bytes) => match self.instantiate(&bytes) {
                         Ok(slot) => {
-                            let skip = matches!(slot, Slot::Skipped(_));
+                            let outcome = match &slot {
+                                Slot::Skipped(f) => Outcome::Skip(f.clone()),
+                                _ => Outcome::Pass,
+                            };
                             self.set_current(name, slot);
-                            if skip { Outcome::Skip } else { Outcome::Pass }
+                            outcome
                         }
                         Err(why) => {
                             self.set_current(name, Slot::Failed);
@@ -208,7 +219,7 @@ impl Runner<'_> {
                 match self.instantiate(&bytes) {
                     Err(why) if why.starts_with("unlinkable") => Outcome::Pass,
                     Err(why) => Outcome::Fail(format!("expected unlinkable ({message}), got {why}")),
-                    Ok(Slot::Skipped(_)) => Outcome::Skip,
+                    Ok(Slot::Skipped(f)) => Outcome::Skip(f),
                     Ok(_) => Outcome::Fail(format!("expected unlinkable ({message}), but it linked")),
                 }
             }
@@ -261,7 +272,7 @@ impl Runner<'_> {
         };
         match slot {
             Some(Slot::Live(i)) => Ok(i.clone()),
-            Some(Slot::Skipped(_)) => Err(Outcome::Skip),
+            Some(Slot::Skipped(f)) => Err(Outcome::Skip(f.clone())),
             Some(Slot::Failed) => Err(Outcome::Fail("its module failed to instantiate".into())),
             None => Err(Outcome::Fail("no module to run against".into())),
         }
@@ -296,7 +307,7 @@ impl Runner<'_> {
             WastExecute::Wat(w) => {
                 let bytes = QuoteWat::Wat(w).encode().map_err(|e| Outcome::Fail(e.to_string()))?;
                 match self.instantiate(&bytes) {
-                    Ok(Slot::Skipped(_)) => Err(Outcome::Skip),
+                    Ok(Slot::Skipped(f)) => Err(Outcome::Skip(f)),
                     Ok(_) => Ok(Ok(vec![])),
                     Err(why) => Err(Outcome::Fail(why)),
                 }
@@ -331,7 +342,7 @@ impl Runner<'_> {
             };
             return match self.try_instantiate(&bytes) {
                 Err(why) => Outcome::Fail(why),
-                Ok(Ok(Slot::Skipped(_))) => Outcome::Skip,
+                Ok(Ok(Slot::Skipped(f))) => Outcome::Skip(f),
                 Ok(Err(InstantiateError::Trap(t))) if trap_matches(&t, message) => Outcome::Pass,
                 Ok(Err(e)) => Outcome::Fail(format!("expected trap {message}, got {e}")),
                 Ok(Ok(_)) => Outcome::Fail(format!("expected trap {message}, but it instantiated")),
