@@ -5,7 +5,7 @@ use crate::code::lookup_trap;
 use crate::enter;
 use hayabusa_compiler::TrapSite;
 use std::cell::Cell;
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
 
 thread_local! {
     /// The trap the last aborted call on this thread hit.
@@ -13,6 +13,10 @@ thread_local! {
 }
 
 static INSTALL: Once = Once::new();
+
+/// The dispositions our handlers replaced (Rust's own stack-overflow reporter, for instance),
+/// restored for faults that are not ours.
+static PREVIOUS: OnceLock<Vec<(libc::c_int, libc::sigaction)>> = OnceLock::new();
 const SIGNALS: [libc::c_int; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
 
 /// Takes the trap recorded by the handler for the last aborted call.
@@ -23,16 +27,21 @@ pub fn take_trap() -> Option<(TrapSite, usize)> {
 /// Installs the handlers once per process, and an alternate signal stack for this thread.
 pub fn install() {
     INSTALL.call_once(|| {
+        let mut previous = Vec::new();
         for sig in SIGNALS {
             // SAFETY: a zeroed sigaction is a valid "no flags, empty mask" value; we fill in
             // the handler and flags before installing it.
             let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
             sa.sa_sigaction = handler as *const () as usize;
             sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
+            // SAFETY: a zeroed sigaction is valid storage for the previous disposition.
+            let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
             // SAFETY: installing a handler for a synchronous fault signal; `handler` has the
-            // SA_SIGINFO signature.
-            unsafe { libc::sigaction(sig, &sa, std::ptr::null_mut()) };
+            // SA_SIGINFO signature; `old` receives the disposition it replaces.
+            unsafe { libc::sigaction(sig, &sa, &mut old) };
+            previous.push((sig, old));
         }
+        let _ = PREVIOUS.set(previous);
     });
     install_alt_stack();
 }
@@ -71,7 +80,16 @@ extern "C" fn handler(sig: libc::c_int, _info: *mut libc::siginfo_t, ctx: *mut l
             return;
         }
     }
-    // Not ours: restore the default action and return, so the fault repeats and kills us.
-    // SAFETY: resetting a signal's disposition to SIG_DFL is always valid.
-    unsafe { libc::signal(sig, libc::SIG_DFL) };
+    // Not ours: put back the disposition we replaced (or the default) and return, so the fault
+    // repeats and is handled as if we had never been installed.
+    match PREVIOUS.get().and_then(|p| p.iter().find(|(s, _)| *s == sig)) {
+        // SAFETY: restoring a disposition the kernel gave us for this very signal.
+        Some((_, old)) => unsafe {
+            libc::sigaction(sig, old, std::ptr::null_mut());
+        },
+        // SAFETY: resetting a signal's disposition to SIG_DFL is always valid.
+        None => unsafe {
+            libc::signal(sig, libc::SIG_DFL);
+        },
+    }
 }
