@@ -2,6 +2,7 @@
 
 mod host_module;
 mod run;
+mod runner;
 mod skips;
 mod values;
 
