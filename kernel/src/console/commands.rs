@@ -73,6 +73,8 @@ fn kib(bytes: u64) -> u64 {
 }
 
 fn mem(_: &[&str]) -> Outcome {
+    // Threads that ended give their stacks back first, so the numbers are current.
+    crate::sched::reap();
     let s = crate::mm::stats();
     let f = s.frames;
     kprintln!(
