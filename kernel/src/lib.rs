@@ -11,6 +11,7 @@ extern crate alloc;
 pub mod arch;
 pub mod boot;
 pub mod console;
+pub mod ipc;
 pub mod klog;
 pub mod mm;
 pub mod panic;

@@ -1,0 +1,13 @@
+//! Inter-task communication: the semantics behind `ipc_lookup`, `ipc_call`, `ipc_recv` and
+//! `ipc_reply` (see `docs/abi.md`), as pure logic over linear-memory byte slices and task ids, so
+//! every rule is tested on the host. The task layer supplies the memories and blocks and wakes
+//! threads as the state machine says.
+pub mod message;
+pub mod registry;
+pub mod rendezvous;
+
+/// Task ids as the ABI has them: `> 0`; 1 is the kernel.
+pub type TaskId = i32;
+
+/// The kernel's own task id.
+pub const KERNEL_TASK: TaskId = 1;
