@@ -92,7 +92,7 @@ impl Linker {
     /// is the offset reported for traps with no source location (the prologue's stack check).
     pub fn append(&mut self, func: &Function, code: &CompiledCode, func_index: u32, base_wasm: u32) -> Result<u32> {
         let img = &mut self.image;
-        while img.code.len() % FUNC_ALIGN != 0 {
+        while !img.code.len().is_multiple_of(FUNC_ALIGN) {
             img.code.push(0xcc);
         }
         let start = img.code.len();

@@ -109,7 +109,7 @@ impl<'a> Archive<'a> {
         if name.contains('\0') {
             return Err(Error::BadName { index, offset: name_at });
         }
-        if data_off as usize % DATA_ALIGN != 0 {
+        if !(data_off as usize).is_multiple_of(DATA_ALIGN) {
             return Err(Error::MisalignedData { index, offset });
         }
         let data = format::range(self.bytes, data_off, data_len)

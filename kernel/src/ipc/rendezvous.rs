@@ -110,10 +110,10 @@ impl Rendezvous {
     /// `task` ended (exit, trap or kill). Returns whom to wake, with what.
     pub fn task_died(&mut self, task: TaskId) -> Vec<Effect> {
         let mut effects = Vec::new();
-        if let Some(Wait::Queued { server }) = self.waits.remove(&task) {
-            if let Some(q) = self.queues.get_mut(&server) {
-                q.retain(|&c| c != task);
-            }
+        if let Some(Wait::Queued { server }) = self.waits.remove(&task)
+            && let Some(q) = self.queues.get_mut(&server)
+        {
+            q.retain(|&c| c != task);
         }
         for caller in self.queues.remove(&task).unwrap_or_default() {
             self.waits.remove(&caller);

@@ -54,14 +54,14 @@ impl<'a> FrameBitmap<'a> {
     /// Creates an allocator for frames `[first_addr, first_addr + frames * 4 KiB)` with every
     /// frame marked used; `add_free` then hands usable ranges over.
     pub fn new(words: &'a mut [u64], first_addr: u64, frames: u64) -> Self {
-        assert!(first_addr % FRAME_SIZE == 0, "first frame must be aligned");
+        assert!(first_addr.is_multiple_of(FRAME_SIZE), "first frame must be aligned");
         assert!(words.len() >= Self::words_for(frames), "bitmap too small");
         words.fill(u64::MAX);
         Self { words, first_frame: first_addr / FRAME_SIZE, frames, hint: 0, stats: FrameStats::default() }
     }
 
     fn index(&self, addr: u64) -> Result<u64, FrameError> {
-        if addr % FRAME_SIZE != 0 {
+        if !addr.is_multiple_of(FRAME_SIZE) {
             return Err(FrameError::Unaligned(addr));
         }
         let frame = addr / FRAME_SIZE;

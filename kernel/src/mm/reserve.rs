@@ -51,7 +51,7 @@ impl Reservations {
     /// Like [`Self::reserve`], with the first `low_guard` bytes (a multiple of 4 KiB) never
     /// touchable.
     pub fn reserve_guarded(&mut self, len: u64, low_guard: u64, accessible: u64) -> Result<u64, ReserveError> {
-        if len == 0 || len % PAGE != 0 || accessible > len || low_guard % PAGE != 0 || low_guard > len {
+        if len == 0 || !len.is_multiple_of(PAGE) || accessible > len || !low_guard.is_multiple_of(PAGE) || low_guard > len {
             return Err(ReserveError::BadSize);
         }
         // Large reservations start on a 1 GiB boundary, so they share no page table with their

@@ -200,6 +200,8 @@ pub fn reap() {
     drop(dead);
 }
 
+// Boxed because that is how the records live in the table (their addresses must not move).
+#[allow(clippy::vec_box)]
 fn take_dead(s: &mut Scheduler) -> Vec<Box<Thread>> {
     let cur = s.current;
     let ids: Vec<ThreadId> = s.threads.values().filter(|t| t.state == State::Dead && t.id != cur).map(|t| t.id).collect();
