@@ -7,6 +7,7 @@ mod build;
 mod cargo;
 mod dump;
 mod exec;
+mod lint;
 mod options;
 mod programs;
 mod run;
@@ -41,6 +42,7 @@ COMMANDS:
     dump FILE.wasm [--func NAME|INDEX] [--clif] [--asm] [--opt none|speed]
              Per-function code size and compile time; with --func (or --clif/--asm) the
              CLIF before/after optimisation and the x86-64 disassembly by Wasm operator
+    lint     clippy, warnings as errors: the kernel (x86_64-unknown-none) and all host crates
     bench compile [FILE.wasm...]
              Compile throughput at both opt levels (default: the Rust sample, built for wasm32)
 
@@ -75,6 +77,7 @@ fn main() -> ExitCode {
         "exec" => exec::main(rest),
         "dump" => dump::main(rest),
         "bench" => bench::main(rest),
+        "lint" => lint::main(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
