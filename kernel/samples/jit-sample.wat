@@ -1,7 +1,12 @@
 ;; The module the kernel's `jit` console command compiles and runs: integer and float
 ;; arithmetic, loops, calls, recursion, linear memory with a data segment, a global, and
-;; deliberate traps (out-of-bounds access, division by zero, unreachable, deep recursion).
+;; deliberate traps (out-of-bounds access, division by zero, unreachable, deep recursion);
+;; functions the kernel provides as imports (`env.print_i32`, `env.mul`), and a table filled by
+;; an element segment, reached with `call_indirect` (including the imported `env.mul`).
 (module
+  (type $binop (func (param i32 i32) (result i32)))
+  (import "env" "print_i32" (func $print_i32 (param i32)))
+  (import "env" "mul" (func $mul (type $binop)))
   (memory 1)
   (data (i32.const 1024) "Hayabusa")
   (global $calls (mut i32) (i32.const 0))
@@ -81,4 +86,18 @@
   (func (export "unreachable") (unreachable))
   (func $deep (export "deep") (param $n i64) (result i64)
     (i64.add (i64.const 1) (call $deep (i64.add (local.get $n) (i64.const 1)))))
+
+  ;; Imports and the table: $ops[0..2] are add, sub and the imported mul; $ops[3] has the
+  ;; wrong type, $ops[4] stays null, and index 5 is past the end.
+  (table $ops 5 funcref)
+  (elem (table $ops) (i32.const 0) func $add $sub $mul $fac)
+  (func $add (type $binop) (i32.add (local.get 0) (local.get 1)))
+  (func $sub (type $binop) (i32.sub (local.get 0) (local.get 1)))
+  (func (export "dispatch") (param $op i32) (param $a i32) (param $b i32) (result i32)
+    (call_indirect $ops (type $binop) (local.get $a) (local.get $b) (local.get $op)))
+  ;; Prints n and n * n through the kernel's imports; returns n * n.
+  (func (export "print_square") (param $n i32) (result i32)
+    (call $print_i32 (local.get $n))
+    (call $print_i32 (call $mul (local.get $n) (local.get $n)))
+    (call $mul (local.get $n) (local.get $n)))
 )

@@ -4,7 +4,7 @@
 use crate::Failure;
 use hayabusa_compiler::{BoundsChecks, CompileOptions, OptLevel};
 use hayabusa_compiler_host::spectest::{FileReport, Skips, run_file};
-use hayabusa_compiler_host::{cpu, func::STACK_BUDGET};
+use hayabusa_compiler_host::{STACK_BUDGET, cpu};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;

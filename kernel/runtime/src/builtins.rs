@@ -4,6 +4,10 @@
 //! status; the compiled code raises the trap.
 
 use crate::instance::InstanceInner;
+use crate::platform::Platform;
+use alloc::boxed::Box;
+use alloc::vec;
+use alloc::vec::Vec;
 use hayabusa_compiler::env::builtins::{Builtin, COUNT};
 use hayabusa_compiler::env::vmctx;
 
@@ -11,9 +15,9 @@ use hayabusa_compiler::env::vmctx;
 ///
 /// # Safety
 /// `vm` must be the vmctx of a live instance (compiled code only passes its own).
-unsafe fn instance<'a>(vm: *const u64) -> &'a InstanceInner {
+unsafe fn instance<'a, P: Platform>(vm: *const u64) -> &'a InstanceInner<P> {
     // SAFETY: per the contract, the INSTANCE field holds the address of a live InstanceInner.
-    unsafe { &*(*vm.add(vmctx::INSTANCE as usize / 8) as *const InstanceInner) }
+    unsafe { &*(*vm.add(vmctx::INSTANCE as usize / 8) as *const InstanceInner<P>) }
 }
 
 const FAIL: u32 = 1;
@@ -22,30 +26,30 @@ fn status(ok: bool) -> u32 {
     if ok { 0 } else { FAIL }
 }
 
-extern "C" fn memory_grow(vm: *const u64, delta: u32) -> u32 {
+extern "C" fn memory_grow<P: Platform>(vm: *const u64, delta: u32) -> u32 {
     // SAFETY: called by compiled code with its own vmctx.
-    let inst = unsafe { instance(vm) };
+    let inst = unsafe { instance::<P>(vm) };
     let Some(mem) = inst.memory.as_ref() else { return u32::MAX };
     mem.grow(u64::from(delta)).map_or(u32::MAX, |old| old as u32)
 }
 
-extern "C" fn memory_fill(vm: *const u64, dst: u32, val: u32, len: u32) -> u32 {
+extern "C" fn memory_fill<P: Platform>(vm: *const u64, dst: u32, val: u32, len: u32) -> u32 {
     // SAFETY: as above.
-    let inst = unsafe { instance(vm) };
+    let inst = unsafe { instance::<P>(vm) };
     let mem = inst.memory.as_ref().expect("validated: memory exists");
     status(mem.fill(u64::from(dst), val as u8, u64::from(len)))
 }
 
-extern "C" fn memory_copy(vm: *const u64, dst: u32, src: u32, len: u32) -> u32 {
+extern "C" fn memory_copy<P: Platform>(vm: *const u64, dst: u32, src: u32, len: u32) -> u32 {
     // SAFETY: as above.
-    let inst = unsafe { instance(vm) };
+    let inst = unsafe { instance::<P>(vm) };
     let mem = inst.memory.as_ref().expect("validated: memory exists");
     status(mem.copy_from(mem, u64::from(dst), u64::from(src), u64::from(len)))
 }
 
-extern "C" fn memory_init(vm: *const u64, seg: u32, dst: u32, src: u32, len: u32) -> u32 {
+extern "C" fn memory_init<P: Platform>(vm: *const u64, seg: u32, dst: u32, src: u32, len: u32) -> u32 {
     // SAFETY: as above.
-    let inst = unsafe { instance(vm) };
+    let inst = unsafe { instance::<P>(vm) };
     let mem = inst.memory.as_ref().expect("validated: memory exists");
     let data = inst.data.borrow();
     let bytes = &data[seg as usize];
@@ -56,34 +60,34 @@ extern "C" fn memory_init(vm: *const u64, seg: u32, dst: u32, src: u32, len: u32
     }
 }
 
-extern "C" fn data_drop(vm: *const u64, seg: u32) {
+extern "C" fn data_drop<P: Platform>(vm: *const u64, seg: u32) {
     // SAFETY: as above.
-    let inst = unsafe { instance(vm) };
+    let inst = unsafe { instance::<P>(vm) };
     inst.data.borrow_mut()[seg as usize] = Vec::new();
 }
 
-extern "C" fn table_grow(vm: *const u64, table: u32, init: u64, delta: u32) -> u32 {
+extern "C" fn table_grow<P: Platform>(vm: *const u64, table: u32, init: u64, delta: u32) -> u32 {
     // SAFETY: as above.
-    let inst = unsafe { instance(vm) };
+    let inst = unsafe { instance::<P>(vm) };
     inst.tables[table as usize].grow(u64::from(delta), init).map_or(u32::MAX, |old| old as u32)
 }
 
-extern "C" fn table_fill(vm: *const u64, table: u32, dst: u32, val: u64, len: u32) -> u32 {
+extern "C" fn table_fill<P: Platform>(vm: *const u64, table: u32, dst: u32, val: u64, len: u32) -> u32 {
     // SAFETY: as above.
-    let inst = unsafe { instance(vm) };
+    let inst = unsafe { instance::<P>(vm) };
     status(inst.tables[table as usize].fill(u64::from(dst), val, u64::from(len)))
 }
 
-extern "C" fn table_copy(vm: *const u64, dt: u32, st: u32, dst: u32, src: u32, len: u32) -> u32 {
+extern "C" fn table_copy<P: Platform>(vm: *const u64, dt: u32, st: u32, dst: u32, src: u32, len: u32) -> u32 {
     // SAFETY: as above.
-    let inst = unsafe { instance(vm) };
+    let inst = unsafe { instance::<P>(vm) };
     let (d, s) = (&inst.tables[dt as usize], &inst.tables[st as usize]);
     status(d.copy_from(s, u64::from(dst), u64::from(src), u64::from(len)))
 }
 
-extern "C" fn table_init(vm: *const u64, table: u32, seg: u32, dst: u32, src: u32, len: u32) -> u32 {
+extern "C" fn table_init<P: Platform>(vm: *const u64, table: u32, seg: u32, dst: u32, src: u32, len: u32) -> u32 {
     // SAFETY: as above.
-    let inst = unsafe { instance(vm) };
+    let inst = unsafe { instance::<P>(vm) };
     let elems = inst.elems.borrow();
     let items = &elems[seg as usize];
     let (src, len) = (src as usize, len as usize);
@@ -93,24 +97,24 @@ extern "C" fn table_init(vm: *const u64, table: u32, seg: u32, dst: u32, src: u3
     }
 }
 
-extern "C" fn elem_drop(vm: *const u64, seg: u32) {
+extern "C" fn elem_drop<P: Platform>(vm: *const u64, seg: u32) {
     // SAFETY: as above.
-    let inst = unsafe { instance(vm) };
+    let inst = unsafe { instance::<P>(vm) };
     inst.elems.borrow_mut()[seg as usize] = Vec::new();
 }
 
 /// The builtin address table, in [`Builtin`] order.
-pub fn table() -> Box<[usize]> {
+pub fn table<P: Platform>() -> Box<[usize]> {
     let mut t = vec![0usize; COUNT];
-    t[Builtin::MemoryGrow.index()] = memory_grow as *const () as usize;
-    t[Builtin::MemoryFill.index()] = memory_fill as *const () as usize;
-    t[Builtin::MemoryCopy.index()] = memory_copy as *const () as usize;
-    t[Builtin::MemoryInit.index()] = memory_init as *const () as usize;
-    t[Builtin::DataDrop.index()] = data_drop as *const () as usize;
-    t[Builtin::TableGrow.index()] = table_grow as *const () as usize;
-    t[Builtin::TableFill.index()] = table_fill as *const () as usize;
-    t[Builtin::TableCopy.index()] = table_copy as *const () as usize;
-    t[Builtin::TableInit.index()] = table_init as *const () as usize;
-    t[Builtin::ElemDrop.index()] = elem_drop as *const () as usize;
+    t[Builtin::MemoryGrow.index()] = memory_grow::<P> as *const () as usize;
+    t[Builtin::MemoryFill.index()] = memory_fill::<P> as *const () as usize;
+    t[Builtin::MemoryCopy.index()] = memory_copy::<P> as *const () as usize;
+    t[Builtin::MemoryInit.index()] = memory_init::<P> as *const () as usize;
+    t[Builtin::DataDrop.index()] = data_drop::<P> as *const () as usize;
+    t[Builtin::TableGrow.index()] = table_grow::<P> as *const () as usize;
+    t[Builtin::TableFill.index()] = table_fill::<P> as *const () as usize;
+    t[Builtin::TableCopy.index()] = table_copy::<P> as *const () as usize;
+    t[Builtin::TableInit.index()] = table_init::<P> as *const () as usize;
+    t[Builtin::ElemDrop.index()] = elem_drop::<P> as *const () as usize;
     t.into_boxed_slice()
 }

@@ -1,8 +1,9 @@
 //! Global variables: one 8-byte cell each, shared by address between exporter and importers.
 
-use hayabusa_compiler::module::GlobalType;
 use crate::values::Val;
-use std::cell::UnsafeCell;
+use alloc::boxed::Box;
+use core::cell::UnsafeCell;
+use hayabusa_compiler::module::GlobalType;
 
 pub struct Global {
     pub ty: GlobalType,

@@ -1,27 +1,42 @@
 //! Instantiation: resolving imports, creating memories, tables and globals, filling the vmctx,
 //! applying element and data segments, running the start function; and exports.
 
-use crate::code::CodeMemory;
-use crate::func::{FuncHandle, HostCtx, VMFuncRef, limits_ptr};
+use crate::func::{FuncHandle, HostCtx, VMFuncRef};
 use crate::global::Global;
 use crate::memory::Memory;
+use crate::platform::Platform;
 use crate::table::Table;
 use crate::types::canonical_id;
 use crate::values::{Trap, Val};
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::rc::Rc;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::{RefCell, UnsafeCell};
+use core::fmt;
+use core::marker::PhantomData;
 use hayabusa_compiler::env::vmctx;
 use hayabusa_compiler::module::{ExternKind, ImportKind, Limits, SegmentMode};
 use hayabusa_compiler::{CompiledModule, TrapKind};
-use std::cell::{RefCell, UnsafeCell};
-use std::fmt;
-use std::rc::Rc;
 
 /// Something an instance exports or imports.
-#[derive(Clone)]
-pub enum Extern {
-    Func(FuncHandle),
+pub enum Extern<P: Platform> {
+    Func(FuncHandle<P>),
     Table(Rc<Table>),
-    Memory(Rc<Memory>),
+    Memory(Rc<Memory<P>>),
     Global(Rc<Global>),
+}
+
+impl<P: Platform> Clone for Extern<P> {
+    fn clone(&self) -> Self {
+        match self {
+            Extern::Func(f) => Extern::Func(f.clone()),
+            Extern::Table(t) => Extern::Table(t.clone()),
+            Extern::Memory(m) => Extern::Memory(m.clone()),
+            Extern::Global(g) => Extern::Global(g.clone()),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -44,12 +59,12 @@ impl fmt::Display for InstantiateError {
     }
 }
 
-impl std::error::Error for InstantiateError {}
+impl core::error::Error for InstantiateError {}
 
 /// An instance's state; compiled code reaches it through its vmctx.
-pub struct InstanceInner {
+pub struct InstanceInner<P: Platform> {
     pub module: Rc<CompiledModule>,
-    pub code: CodeMemory,
+    pub code: P::Code,
     vmctx: Box<UnsafeCell<[u64; vmctx::SIZE / 8]>>,
     _builtins: Box<[usize]>,
     _type_ids: Box<[u32]>,
@@ -59,8 +74,8 @@ pub struct InstanceInner {
     _local_funcrefs: Box<[VMFuncRef]>,
     _host_funcrefs: Vec<(Box<VMFuncRef>, Box<HostCtx>)>,
     /// Keep imported functions' owners alive.
-    _imported: Vec<FuncHandle>,
-    pub memory: Option<Rc<Memory>>,
+    _imported: Vec<FuncHandle<P>>,
+    pub memory: Option<Rc<Memory<P>>>,
     pub tables: Vec<Rc<Table>>,
     pub globals: Vec<Rc<Global>>,
     /// Data segment contents (emptied by `data.drop` and after active initialisation).
@@ -70,19 +85,29 @@ pub struct InstanceInner {
 }
 
 /// A live instance.
-#[derive(Clone)]
-pub struct Instance(pub Rc<InstanceInner>);
+pub struct Instance<P: Platform>(pub Rc<InstanceInner<P>>);
+
+impl<P: Platform> Clone for Instance<P> {
+    fn clone(&self) -> Self {
+        Instance(self.0.clone())
+    }
+}
 
 /// Owns every instance created in it until dropped. Instances hand out raw pointers to their
 /// functions (through tables, globals and imports), so none may die before the others: an
 /// instance whose initialisation failed half-way also stays here, as the spec requires.
-#[derive(Default)]
-pub struct Store {
-    instances: std::cell::RefCell<Vec<Instance>>,
+pub struct Store<P: Platform> {
+    instances: RefCell<Vec<Instance<P>>>,
 }
 
-impl Store {
-    pub fn new() -> Store {
+impl<P: Platform> Default for Store<P> {
+    fn default() -> Self {
+        Store { instances: RefCell::new(Vec::new()) }
+    }
+}
+
+impl<P: Platform> Store<P> {
+    pub fn new() -> Store<P> {
         Store::default()
     }
 }
@@ -99,18 +124,19 @@ fn unlinkable(module: &str, name: &str, why: &str) -> InstantiateError {
     InstantiateError::Unlinkable(format!("{why}: {module}::{name}"))
 }
 
-impl Instance {
-    /// Instantiates `module`, asking `resolve(module, name)` for each import.
+impl<P: Platform> Instance<P> {
+    /// Instantiates `module` (compiled from `wasm`), asking `resolve(module, name)` for each
+    /// import. The instance stays in `store` even if its initialisation traps.
     pub fn new(
-        store: &Store,
+        store: &Store<P>,
         module: Rc<CompiledModule>,
         wasm: &[u8],
-        resolve: &dyn Fn(&str, &str) -> Option<Extern>,
-    ) -> Result<Instance, InstantiateError> {
+        resolve: &dyn Fn(&str, &str) -> Option<Extern<P>>,
+    ) -> Result<Instance<P>, InstantiateError> {
         let info = &module.info;
-        let res = |e: std::io::Error| InstantiateError::Resource(e.to_string());
-        let code = CodeMemory::load(&module.image).map_err(res)?;
-        let base = code.base();
+        let res = InstantiateError::Resource;
+        let code = P::load_code(&module.image).map_err(res)?;
+        let base = P::code_base(&code);
         let vm: Box<UnsafeCell<[u64; vmctx::SIZE / 8]>> = Box::new(UnsafeCell::new([0; vmctx::SIZE / 8]));
         let vm_addr = vm.get() as usize;
 
@@ -192,10 +218,10 @@ impl Instance {
                 .ok_or_else(|| InstantiateError::Resource("table too large".into()))?;
             tables.push(Rc::new(t));
         }
-        if memory.is_none() {
-            if let Some(l) = info.memories.first() {
-                memory = Some(Rc::new(Memory::new(*l).map_err(res)?));
-            }
+        if memory.is_none()
+            && let Some(l) = info.memories.first()
+        {
+            memory = Some(Rc::new(Memory::new(*l).map_err(res)?));
         }
 
         let elems: Vec<Vec<u64>> = info
@@ -203,9 +229,13 @@ impl Instance {
             .iter()
             .map(|s| s.items.iter().map(|e| e.eval(&global_value, &func_ref)).collect())
             .collect();
-        let data: Vec<Vec<u8>> = info.data.iter().map(|d| wasm[d.bytes.clone()].to_vec()).collect();
+        let mut data: Vec<Vec<u8>> = Vec::with_capacity(info.data.len());
+        for d in &info.data {
+            let bytes = wasm.get(d.bytes.clone()).ok_or_else(|| res("data segment outside the module binary".into()))?;
+            data.push(bytes.to_vec());
+        }
 
-        let builtins = crate::builtins::table();
+        let builtins = crate::builtins::table::<P>();
         let type_ids: Box<[u32]> = info.types.iter().map(canonical_id).collect();
         let global_cells: Box<[usize]> = globals.iter().map(|g| g.cell_ptr() as usize).collect();
         let table_ptrs: Box<[usize]> = tables.iter().map(|t| t.vm_ptr() as usize).collect();
@@ -218,7 +248,7 @@ impl Instance {
                 v[slot(vmctx::HEAP_BASE)] = m.base() as u64;
                 v[slot(vmctx::MEMORY)] = m.vm_ptr() as u64;
             }
-            v[slot(vmctx::LIMITS)] = limits_ptr() as u64;
+            v[slot(vmctx::LIMITS)] = P::limits() as *const _ as u64;
             v[slot(vmctx::FUNCS)] = funcs.as_ptr() as u64;
             v[slot(vmctx::GLOBALS)] = global_cells.as_ptr() as u64;
             v[slot(vmctx::TABLES)] = table_ptrs.as_ptr() as u64;
@@ -261,7 +291,7 @@ impl Instance {
             match &seg.mode {
                 SegmentMode::Active { index, offset } => {
                     let at = offset.eval(&global_value, &func_ref) as u32;
-                    let items = std::mem::take(&mut inner.elems.borrow_mut()[i]);
+                    let items = core::mem::take(&mut inner.elems.borrow_mut()[i]);
                     if !inner.tables[*index as usize].init(u64::from(at), &items) {
                         return Err(InstantiateError::Trap(Trap::new(TrapKind::TableOutOfBounds)));
                     }
@@ -273,7 +303,7 @@ impl Instance {
         for (i, seg) in info.data.iter().enumerate() {
             if let SegmentMode::Active { offset, .. } = &seg.mode {
                 let at = offset.eval(&global_value, &func_ref) as u32;
-                let bytes = std::mem::take(&mut inner.data.borrow_mut()[i]);
+                let bytes = core::mem::take(&mut inner.data.borrow_mut()[i]);
                 let mem = inner.memory.as_ref().expect("validated: memory exists");
                 if !mem.write(u64::from(at), &bytes) {
                     return Err(InstantiateError::Trap(Trap::new(TrapKind::MemoryOutOfBounds)));
@@ -287,20 +317,39 @@ impl Instance {
     }
 
     /// A handle on function `index` of this instance.
-    pub fn func(&self, index: u32) -> FuncHandle {
+    pub fn func(&self, index: u32) -> FuncHandle<P> {
         let inner = &self.0;
         let info = &inner.module.info;
         let t = info.funcs[index as usize];
         FuncHandle {
             sig: info.types[t as usize].clone(),
             funcref: inner.funcs[index as usize] as *const VMFuncRef,
-            entry: inner.code.base() + inner.module.image.entry_trampolines[t as usize] as usize,
+            entry: P::code_base(&inner.code) + inner.module.image.entry_trampolines[t as usize] as usize,
             host: None,
             _owner: Some(inner.clone()),
+            _platform: PhantomData,
         }
     }
 
-    pub fn export(&self, name: &str) -> Option<Extern> {
+    /// The module this instance runs.
+    pub fn module(&self) -> &Rc<CompiledModule> {
+        &self.0.module
+    }
+
+    /// Linear memory 0, if the module has or imports one.
+    pub fn memory(&self) -> Option<&Rc<Memory<P>>> {
+        self.0.memory.as_ref()
+    }
+
+    /// The exported function `name`, if there is one.
+    pub fn export_func(&self, name: &str) -> Option<FuncHandle<P>> {
+        match self.export(name)? {
+            Extern::Func(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub fn export(&self, name: &str) -> Option<Extern<P>> {
         let inner = &self.0;
         let e = inner.module.info.exports.iter().find(|e| e.name == name)?;
         Some(match e.kind {

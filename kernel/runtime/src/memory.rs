@@ -1,37 +1,42 @@
-//! Linear memories: a guarded 8 GiB reservation whose accessible prefix grows with
-//! `memory.grow`, described to compiled code by a `VMMemory { base, length }`.
+//! Linear memories: a platform reservation of `GUARD_RESERVATION` bytes whose accessible prefix
+//! grows with `memory.grow`, described to compiled code by a `VMMemory { base, length }`.
 
-use crate::sys::Mapping;
+use crate::platform::Platform;
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::cell::{RefCell, UnsafeCell};
 use hayabusa_compiler::module::Limits;
-use hayabusa_compiler::translate::GUARD_RESERVATION;
-use std::cell::UnsafeCell;
-use std::io;
 
 pub const PAGE_SIZE: u64 = 65536;
 /// Wasm's 32-bit page limit.
 pub const MAX_PAGES: u64 = 65536;
 
+/// Layout of [`hayabusa_compiler::env::vmctx::memory`].
 #[repr(C)]
 pub struct VMMemory {
     pub base: *mut u8,
     pub length: u64,
 }
 
-pub struct Memory {
-    map: Mapping,
+pub struct Memory<P: Platform> {
+    handle: RefCell<P::Memory>,
+    base: *mut u8,
     vm: Box<UnsafeCell<VMMemory>>,
     pub max_pages: Option<u64>,
 }
 
-impl Memory {
-    pub fn new(limits: Limits) -> io::Result<Memory> {
-        let map = Mapping::reserve(GUARD_RESERVATION as usize)?;
-        let vm = Box::new(UnsafeCell::new(VMMemory { base: map.as_ptr(), length: 0 }));
-        let m = Memory { map, vm, max_pages: limits.max };
-        if m.grow(limits.min).is_none() {
-            return Err(io::Error::other("initial memory size too large"));
+impl<P: Platform> Memory<P> {
+    /// A memory of `limits.min` pages, growable to `limits.max` (at most [`MAX_PAGES`]).
+    pub fn new(limits: Limits) -> Result<Self, String> {
+        if limits.min > limits.max.unwrap_or(MAX_PAGES).min(MAX_PAGES) {
+            return Err("initial memory size too large".into());
         }
-        Ok(m)
+        let handle = P::reserve_memory(limits.min * PAGE_SIZE)?;
+        let base = P::memory_base(&handle) as *mut u8;
+        let vm = Box::new(UnsafeCell::new(VMMemory { base, length: limits.min * PAGE_SIZE }));
+        Ok(Memory { handle: RefCell::new(handle), base, vm, max_pages: limits.max })
     }
 
     pub fn vm_ptr(&self) -> *mut VMMemory {
@@ -39,11 +44,12 @@ impl Memory {
     }
 
     pub fn base(&self) -> *mut u8 {
-        self.map.as_ptr()
+        self.base
     }
 
     pub fn len_bytes(&self) -> u64 {
-        // SAFETY: VMMemory is only written by `grow`, on the thread running Wasm.
+        // SAFETY: the VMMemory is only written by `grow`, on the thread running Wasm; compiled
+        // code only reads it.
         unsafe { (*self.vm.get()).length }
     }
 
@@ -58,14 +64,15 @@ impl Memory {
         if new > self.max_pages.unwrap_or(MAX_PAGES).min(MAX_PAGES) {
             return None;
         }
-        let (from, to) = ((old * PAGE_SIZE) as usize, (new * PAGE_SIZE) as usize);
-        self.map.make_read_write(from, to - from).ok()?;
+        let mut handle = self.handle.try_borrow_mut().ok()?;
+        P::set_accessible(&mut handle, new * PAGE_SIZE).ok()?;
         // SAFETY: see `len_bytes`; no other reference to the VMMemory is live here.
         unsafe { (*self.vm.get()).length = new * PAGE_SIZE };
         Some(old)
     }
 
-    fn in_bounds(&self, offset: u64, len: u64) -> bool {
+    /// Whether `[offset, offset + len)` lies inside the memory.
+    pub fn in_bounds(&self, offset: u64, len: u64) -> bool {
         offset.checked_add(len).is_some_and(|end| end <= self.len_bytes())
     }
 
@@ -74,9 +81,9 @@ impl Memory {
         if !self.in_bounds(offset, data.len() as u64) {
             return false;
         }
-        // SAFETY: bounds checked against the accessible (read-write) prefix; `data` is host
-        // memory, never inside a linear memory's reservation while borrowed here.
-        unsafe { std::ptr::copy(data.as_ptr(), self.base().add(offset as usize), data.len()) };
+        // SAFETY: bounds checked against the accessible (read-write) prefix; `ptr::copy` allows
+        // `data` to lie in this memory too.
+        unsafe { core::ptr::copy(data.as_ptr(), self.base.add(offset as usize), data.len()) };
         true
     }
 
@@ -86,19 +93,30 @@ impl Memory {
             return false;
         }
         // SAFETY: bounds checked against the accessible prefix.
-        unsafe { std::ptr::write_bytes(self.base().add(offset as usize), value, len as usize) };
+        unsafe { core::ptr::write_bytes(self.base.add(offset as usize), value, len as usize) };
         true
     }
 
     /// `memmove` within the memory from `src` to `dst` (or from another memory); false if
     /// either range is out of bounds.
-    pub fn copy_from(&self, src_mem: &Memory, dst: u64, src: u64, len: u64) -> bool {
+    pub fn copy_from(&self, src_mem: &Memory<P>, dst: u64, src: u64, len: u64) -> bool {
         if !self.in_bounds(dst, len) || !src_mem.in_bounds(src, len) {
             return false;
         }
         // SAFETY: both ranges are checked against their memories' accessible prefixes;
         // `ptr::copy` allows overlap.
-        unsafe { std::ptr::copy(src_mem.base().add(src as usize), self.base().add(dst as usize), len as usize) };
+        unsafe { core::ptr::copy(src_mem.base.add(src as usize), self.base.add(dst as usize), len as usize) };
+        true
+    }
+
+    /// Copies `out.len()` bytes at `offset` into `out`; false (nothing read) if out of bounds.
+    pub fn read_into(&self, offset: u64, out: &mut [u8]) -> bool {
+        if !self.in_bounds(offset, out.len() as u64) {
+            return false;
+        }
+        // SAFETY: bounds checked against the accessible prefix; `ptr::copy` allows `out` to lie
+        // in this memory too.
+        unsafe { core::ptr::copy(self.base.add(offset as usize), out.as_mut_ptr(), out.len()) };
         true
     }
 
@@ -108,8 +126,6 @@ impl Memory {
             return None;
         }
         let mut out = vec![0u8; len as usize];
-        // SAFETY: bounds checked against the accessible prefix.
-        unsafe { std::ptr::copy(self.base().add(offset as usize), out.as_mut_ptr(), len as usize) };
-        Some(out)
+        self.read_into(offset, &mut out).then_some(out)
     }
 }

@@ -1,7 +1,10 @@
 //! Tables of references, described to compiled code by a `VMTable { elements, length }`.
 
+use alloc::boxed::Box;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::cell::UnsafeCell;
 use hayabusa_compiler::ValType;
-use std::cell::UnsafeCell;
 
 /// Growth beyond this many elements fails (an implementation limit the spec allows).
 pub const MAX_ELEMENTS: u64 = 10_000_000;

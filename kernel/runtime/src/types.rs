@@ -1,16 +1,36 @@
-//! Process-wide canonical ids for function signatures, so `call_indirect` can compare types
-//! across modules with one integer comparison.
+//! Canonical ids for function signatures, shared by every instance of the process (or kernel),
+//! so `call_indirect` can compare types across modules with one integer comparison.
 
-use hayabusa_compiler::Sig;
-use std::collections::HashMap;
-use std::sync::Mutex;
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use hayabusa_compiler::{Sig, ValType};
+use spin::mutex::SpinMutex;
 
-static IDS: Mutex<Option<HashMap<Sig, u32>>> = Mutex::new(None);
+/// Signature (encoded by [`key`]) to id. Only taken while instantiating, never by compiled code.
+static IDS: SpinMutex<BTreeMap<Vec<u8>, u32>> = SpinMutex::new(BTreeMap::new());
+
+fn code(t: ValType) -> u8 {
+    match t {
+        ValType::I32 => 0,
+        ValType::I64 => 1,
+        ValType::F32 => 2,
+        ValType::F64 => 3,
+        ValType::FuncRef => 4,
+        ValType::ExternRef => 5,
+    }
+}
+
+/// An ordered encoding of a signature: parameter codes, a separator, result codes.
+fn key(sig: &Sig) -> Vec<u8> {
+    let mut k: Vec<u8> = sig.params.iter().map(|t| code(*t)).collect();
+    k.push(u8::MAX);
+    k.extend(sig.results.iter().map(|t| code(*t)));
+    k
+}
 
 /// The canonical id of `sig` (ids start at 1; 0 is never used).
 pub fn canonical_id(sig: &Sig) -> u32 {
-    let mut guard = IDS.lock().unwrap_or_else(|e| e.into_inner());
-    let map = guard.get_or_insert_with(HashMap::new);
+    let mut map = IDS.lock();
     let next = map.len() as u32 + 1;
-    *map.entry(sig.clone()).or_insert(next)
+    *map.entry(key(sig)).or_insert(next)
 }

@@ -1,7 +1,9 @@
-//! Wasm values as the host sees them, their 8-byte slot encoding, and trap reports.
+//! Wasm values as the embedder sees them, their 8-byte slot encoding, and trap reports.
 
+use alloc::format;
+use alloc::string::String;
+use core::fmt;
 use hayabusa_compiler::{TrapKind, ValType};
-use std::fmt;
 
 /// A Wasm value. Floats are kept as bits so NaN payloads survive. References are raw words:
 /// 0 is null; a funcref is a `VMFuncRef` address; an externref is a host-chosen non-zero word.
@@ -62,11 +64,21 @@ pub struct Trap {
     pub wasm_offset: u32,
     /// Function name (name section or `func[N]`), empty when not known.
     pub func: String,
+    /// The platform's number for the fault that raised it (the CPU exception vector in the
+    /// kernel, the signal number on the host); `None` for traps the runtime raised itself.
+    pub cause: Option<u32>,
 }
 
 impl Trap {
     pub fn new(kind: TrapKind) -> Trap {
-        Trap { kind, wasm_offset: 0, func: String::new() }
+        Trap { kind, wasm_offset: 0, func: String::new(), cause: None }
+    }
+
+    /// A trap at a trap site of compiled code: `func` is the function index (`u32::MAX` for a
+    /// trampoline) and `name` its name when the image has one.
+    pub fn at(kind: TrapKind, wasm_offset: u32, func: u32, name: Option<String>, cause: u32) -> Trap {
+        let func = name.unwrap_or_else(|| format!("func[{func}]"));
+        Trap { kind, wasm_offset, func, cause: Some(cause) }
     }
 }
 
@@ -80,4 +92,4 @@ impl fmt::Display for Trap {
     }
 }
 
-impl std::error::Error for Trap {}
+impl core::error::Error for Trap {}

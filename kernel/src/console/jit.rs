@@ -1,18 +1,24 @@
 //! The `jit` console command: compiles the embedded sample module inside the kernel, reports
 //! code size and compile time per function, then instantiates it and runs its exports —
-//! computations whose results are checked by a boot test, and one call per trap kind, each of
-//! which must end only that call, after which the instance keeps working.
+//! computations whose results are checked by a boot test, calls through a table and into
+//! functions the kernel provides as imports, and one call per trap kind, each of which must end
+//! only that call, after which the instance keeps working.
+use alloc::boxed::Box;
 use alloc::format;
+use alloc::rc::Rc;
 use alloc::string::String;
+use alloc::vec;
 use alloc::vec::Vec;
+use core::cell::RefCell;
 
 use hayabusa_compiler::module::ValType;
-use hayabusa_compiler::{BoundsChecks, CompiledModule, OptLevel};
+use hayabusa_compiler::{BoundsChecks, CompiledModule, OptLevel, Sig};
+use hayabusa_runtime::Val;
 
 use super::commands::Outcome;
 use crate::kprintln;
-use crate::wasm::instance::{CallError, Instance};
 use crate::wasm::jit::{self, CompileError};
+use crate::wasm::platform::{Extern, FuncHandle, Instance, Store};
 
 /// The sample module (`kernel/samples/jit-sample.wat`, assembled by the build script).
 pub static SAMPLE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/jit-sample.wasm"));
@@ -35,6 +41,13 @@ const CALLS: &[(&str, &[u64])] = &[
     ("unreachable", &[]),
     ("deep", &[0]),
     ("fib", &[10]),
+    ("dispatch", &[0, 40, 2]),
+    ("dispatch", &[1, 40, 2]),
+    ("dispatch", &[2, 6, 7]),
+    ("dispatch", &[3, 6, 7]),
+    ("dispatch", &[4, 6, 7]),
+    ("dispatch", &[5, 6, 7]),
+    ("print_square", &[12]),
 ];
 
 pub fn run(args: &[&str]) -> Outcome {
@@ -96,41 +109,68 @@ fn format_value(ty: ValType, bits: u64) -> String {
     }
 }
 
+/// The sample's imports: `env.print_i32` adds a line to `out`, `env.mul` multiplies.
+fn imports(out: &Rc<RefCell<Vec<String>>>) -> [(&'static str, FuncHandle); 2] {
+    let out = out.clone();
+    let print = FuncHandle::host(
+        Sig { params: vec![ValType::I32], results: vec![] },
+        Box::new(move |args| {
+            let shown: Vec<String> = args.iter().map(|a| format_value(a.ty(), a.to_slot())).collect();
+            out.borrow_mut().push(format!("jit: env.print_i32({})", shown.join(", ")));
+            Vec::new()
+        }),
+    );
+    let mul = FuncHandle::host(
+        Sig { params: vec![ValType::I32; 2], results: vec![ValType::I32] },
+        Box::new(|args| match args {
+            [Val::I32(a), Val::I32(b)] => vec![Val::I32(a.wrapping_mul(*b))],
+            _ => vec![Val::I32(0)],
+        }),
+    );
+    [("print_i32", print), ("mul", mul)]
+}
+
 fn run_sample(module: CompiledModule) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut instance = match Instance::new(module, SAMPLE) {
+    let out = Rc::new(RefCell::new(Vec::new()));
+    let store = Store::new();
+    let imports = imports(&out);
+    let resolve = |module: &str, name: &str| {
+        let (_, f) = imports.iter().find(|(n, _)| module == "env" && *n == name)?;
+        Some(Extern::Func(f.clone()))
+    };
+    let instance = match Instance::new(&store, Rc::new(module), SAMPLE, &resolve) {
         Ok(i) => i,
-        Err(e) => {
-            out.push(format!("jit: instantiation failed: {e}"));
-            return out;
-        }
+        Err(e) => return vec![format!("jit: instantiation failed: {e}")],
     };
     if let Some(m) = instance.memory() {
-        out.push(format!("jit: instantiated: memory of {} pages at {:#x}", m.pages(), m.base()));
+        out.borrow_mut().push(format!("jit: instantiated: memory of {} pages at {:#x}", m.pages(), m.base() as usize));
     }
     for (name, args) in CALLS {
-        let Some((params, results)) = instance.signature(name) else {
-            out.push(format!("jit: {name}: no such export"));
-            continue;
-        };
-        let shown: Vec<String> = params.iter().zip(args.iter()).map(|(t, a)| format_value(*t, *a)).collect();
-        let call = format!("{name}({})", shown.join(", "));
-        let start = crate::time::uptime_ns();
-        match instance.call(name, args) {
-            Ok(values) => {
-                let us = (crate::time::uptime_ns() - start) / 1000;
-                let shown: Vec<String> = results.iter().zip(values.iter()).map(|(t, v)| format_value(*t, *v)).collect();
-                out.push(format!("jit: {call} = {} ({us} us)", shown.join(", ")));
-            }
-            Err(CallError::Trap(t)) => out.push(format!(
-                "jit: {call} trapped: {} in {} at wasm offset {:#x} (CPU vector {})",
-                t.kind.message(),
-                t.func_name.unwrap_or_else(|| format!("func[{}]", t.func)),
-                t.wasm_offset,
-                t.vector
-            )),
-            Err(e) => out.push(format!("jit: {call} failed: {e:?}")),
+        let line = call(&instance, name, args);
+        out.borrow_mut().push(line);
+    }
+    out.take()
+}
+
+/// Calls export `name` with raw argument bits (i32 zero-extended, floats as their bits) and
+/// describes the outcome.
+fn call(instance: &Instance, name: &str, args: &[u64]) -> String {
+    let Some(f) = instance.export_func(name) else {
+        return format!("jit: {name}: no such export");
+    };
+    let shown: Vec<String> = f.sig.params.iter().zip(args.iter()).map(|(t, a)| format_value(*t, *a)).collect();
+    let call = format!("{name}({})", shown.join(", "));
+    let args: Vec<Val> = f.sig.params.iter().zip(args.iter()).map(|(t, a)| Val::from_slot(*t, *a)).collect();
+    let start = crate::time::uptime_ns();
+    match f.call(&args) {
+        Ok(values) => {
+            let us = (crate::time::uptime_ns() - start) / 1000;
+            let shown: Vec<String> = values.iter().map(|v| format_value(v.ty(), v.to_slot())).collect();
+            format!("jit: {call} = {} ({us} us)", shown.join(", "))
+        }
+        Err(t) => {
+            let cause = t.cause.map(|v| format!(" (CPU vector {v})")).unwrap_or_default();
+            format!("jit: {call} trapped: {} in {} at wasm offset {:#x}{cause}", t.kind.message(), t.func, t.wasm_offset)
         }
     }
-    out
 }

@@ -276,6 +276,7 @@ fn switch_away(new_state: State) {
         let next_thread = s.threads.get_mut(&next).expect("ready thread is registered");
         next_thread.state = State::Running;
         crate::wasm::trap::set_active(next_thread.wasm_entry as *mut crate::wasm::trap::EntryRecord);
+        crate::wasm::platform::switch_stack(next_thread.stack_bottom());
         let new_rsp = next_thread.rsp;
         s.current = next;
         (old_rsp, new_rsp, old_ext, dead)

@@ -1,25 +1,27 @@
-//! Host runtime for `hayabusa-compiler` images: the only unsafe part of the Wasm tool chain.
+//! Host (Linux x86-64) platform for `hayabusa-runtime`, and the tools built on it.
 //!
-//! It maps code executable ([`code`]), reserves guarded linear memories ([`memory`]), turns
-//! faults in compiled code into Wasm traps ([`signals`]), calls compiled code through a small
-//! assembly entry stub ([`enter`]), and instantiates modules ([`instance`]): imports, globals,
-//! tables, segments, start function. Linux x86-64 only.
+//! It maps code executable ([`code`]), reserves guarded linear memories ([`sys`]), turns faults
+//! in compiled code into Wasm traps ([`signals`]) and calls compiled code through a small
+//! assembly entry stub ([`enter`]): together the [`platform::Linux`] implementation of
+//! [`hayabusa_runtime::Platform`]. Instances, imports, tables, globals and memories are the
+//! runtime's; this crate re-exports them instantiated for Linux. It also holds the `.wast` spec
+//! runner ([`spectest`]) used by `cargo xtask spectest`.
 
-pub mod builtins;
 pub mod code;
 pub mod cpu;
 pub mod enter;
-pub mod func;
-pub mod global;
-pub mod instance;
-pub mod memory;
+pub mod platform;
 pub mod signals;
 pub mod sys;
-pub mod table;
-pub mod types;
-pub mod values;
 pub mod spectest;
 
-pub use func::FuncHandle;
-pub use instance::{Extern, Instance, InstantiateError, Store};
-pub use values::{Trap, Val};
+pub use hayabusa_runtime::{Trap, Val};
+pub use platform::{Linux, STACK_BUDGET};
+
+/// The runtime's types on this platform.
+pub type Instance = hayabusa_runtime::Instance<Linux>;
+pub type Store = hayabusa_runtime::Store<Linux>;
+pub type Extern = hayabusa_runtime::Extern<Linux>;
+pub type FuncHandle = hayabusa_runtime::FuncHandle<Linux>;
+pub type Memory = hayabusa_runtime::Memory<Linux>;
+pub use hayabusa_runtime::{Global, InstantiateError, Table};

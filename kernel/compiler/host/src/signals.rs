@@ -8,8 +8,8 @@ use std::cell::Cell;
 use std::sync::{Once, OnceLock};
 
 thread_local! {
-    /// The trap the last aborted call on this thread hit.
-    static LAST_TRAP: Cell<Option<(TrapSite, usize)>> = const { Cell::new(None) };
+    /// The trap the last aborted call on this thread hit: site, code region, signal.
+    static LAST_TRAP: Cell<Option<(TrapSite, usize, libc::c_int)>> = const { Cell::new(None) };
 }
 
 static INSTALL: Once = Once::new();
@@ -20,7 +20,7 @@ static PREVIOUS: OnceLock<Vec<(libc::c_int, libc::sigaction)>> = OnceLock::new()
 const SIGNALS: [libc::c_int; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
 
 /// Takes the trap recorded by the handler for the last aborted call.
-pub fn take_trap() -> Option<(TrapSite, usize)> {
+pub fn take_trap() -> Option<(TrapSite, usize, libc::c_int)> {
     LAST_TRAP.with(|c| c.take())
 }
 
@@ -69,16 +69,16 @@ extern "C" fn handler(sig: libc::c_int, _info: *mut libc::siginfo_t, ctx: *mut l
     let gregs = unsafe { &mut (*uc).uc_mcontext.gregs };
     let pc = gregs[libc::REG_RIP as usize] as usize;
     let saved = enter::saved_sp();
-    if saved != 0 {
-        if let Some(site) = lookup_trap(pc) {
-            LAST_TRAP.with(|c| c.set(Some(site)));
-            // SAFETY: `saved` points at the slot the entry stub filled before calling into
-            // Wasm, on this thread's stack below the active `enter::call` frame.
-            let sp = unsafe { *(saved as *const usize) };
-            gregs[libc::REG_RSP as usize] = sp as i64;
-            gregs[libc::REG_RIP as usize] = enter::landing_address() as i64;
-            return;
-        }
+    if saved != 0
+        && let Some((site, region)) = lookup_trap(pc)
+    {
+        LAST_TRAP.with(|c| c.set(Some((site, region, sig))));
+        // SAFETY: `saved` points at the slot the entry stub filled before calling into Wasm, on
+        // this thread's stack below the active `enter::call` frame.
+        let sp = unsafe { *(saved as *const usize) };
+        gregs[libc::REG_RSP as usize] = sp as i64;
+        gregs[libc::REG_RIP as usize] = enter::landing_address() as i64;
+        return;
     }
     // Not ours: put back the disposition we replaced (or the default) and return, so the fault
     // repeats and is handled as if we had never been installed.

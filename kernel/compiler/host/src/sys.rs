@@ -48,7 +48,7 @@ impl Mapping {
         if len == 0 {
             return Ok(());
         }
-        assert!(offset % PAGE == 0 && offset + len <= self.len, "range inside the mapping");
+        assert!(offset.is_multiple_of(PAGE) && offset + len <= self.len, "range inside the mapping");
         // SAFETY: the range lies inside our own mapping (asserted above); changing its rights
         // cannot affect memory we do not own.
         let r = unsafe { libc::mprotect(self.ptr.add(offset).cast(), len.div_ceil(PAGE) * PAGE, prot) };
@@ -57,6 +57,10 @@ impl Mapping {
 
     pub fn make_read_write(&self, offset: usize, len: usize) -> io::Result<()> {
         self.protect(offset, len, libc::PROT_READ | libc::PROT_WRITE)
+    }
+
+    pub fn make_inaccessible(&self, offset: usize, len: usize) -> io::Result<()> {
+        self.protect(offset, len, libc::PROT_NONE)
     }
 
     pub fn make_read_exec(&self, offset: usize, len: usize) -> io::Result<()> {

@@ -3,8 +3,8 @@
 mod common;
 use common::*;
 use hayabusa_compiler_host::Val::{I32, I64};
-use hayabusa_compiler_host::func::FuncHandle;
-use hayabusa_compiler_host::global::Global;
+use hayabusa_compiler_host::FuncHandle;
+use hayabusa_compiler_host::Global;
 use hayabusa_compiler_host::{Extern, Instance, Store, Val};
 use hayabusa_compiler::module::GlobalType;
 use hayabusa_compiler::{Sig, ValType};

@@ -3,7 +3,7 @@
 //! `cargo xtask spectest`; here it runs in two configurations so CI covers both code paths.
 
 use hayabusa_compiler::{BoundsChecks, CompileOptions, OptLevel};
-use hayabusa_compiler_host::func::STACK_BUDGET;
+use hayabusa_compiler_host::STACK_BUDGET;
 use hayabusa_compiler_host::spectest::{Skips, run_file};
 use hayabusa_compiler_host::cpu;
 use std::path::PathBuf;

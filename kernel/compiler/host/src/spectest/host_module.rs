@@ -1,11 +1,6 @@
 //! The `spectest` host module every spec script may import from.
 
-use crate::func::FuncHandle;
-use crate::global::Global;
-use crate::instance::Extern;
-use crate::memory::Memory;
-use crate::table::Table;
-use crate::values::Val;
+use crate::{Extern, FuncHandle, Global, Memory, Table, Val};
 use hayabusa_compiler::module::{GlobalType, Limits};
 use hayabusa_compiler::{Sig, ValType};
 use std::collections::HashMap;

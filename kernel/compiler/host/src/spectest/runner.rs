@@ -3,8 +3,7 @@
 use super::host_module::spectest_exports;
 use super::skips::Skips;
 use super::values;
-use crate::instance::{Extern, Instance, InstantiateError, Store};
-use crate::values::{Trap, Val};
+use crate::{Extern, Instance, InstantiateError, Store, Trap, Val};
 use hayabusa_compiler::{CompileOptions, CompiledModule, ErrorKind, TrapKind};
 use std::collections::HashMap;
 use std::rc::Rc;

@@ -1,6 +1,6 @@
 //! Conversions between `.wast` arguments/expectations and runtime values, NaN patterns included.
 
-use crate::values::Val;
+use crate::Val;
 use hayabusa_compiler::ValType;
 use wast::core::{NanPattern, WastArgCore, WastRetCore};
 use wast::{WastArg, WastRet};

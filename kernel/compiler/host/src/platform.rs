@@ -1,0 +1,100 @@
+//! The Linux implementation of [`hayabusa_runtime::Platform`]: code in `mmap`ed pages, linear
+//! memories as `PROT_NONE` reservations opened up with `mprotect`, traps from signals, and a
+//! per-thread stack limit below the outermost Wasm call.
+
+use crate::code::{self, CodeMemory};
+use crate::sys::Mapping;
+use crate::{enter, signals};
+use hayabusa_compiler::translate::GUARD_RESERVATION;
+use hayabusa_compiler::{Image, TrapKind};
+use hayabusa_runtime::{Platform, Trap, VMLimits};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Bytes of native stack Wasm may use below the outermost entry before trapping.
+pub static STACK_BUDGET: AtomicUsize = AtomicUsize::new(4 << 20);
+
+/// Stack kept free for host code below the deepest Wasm frame.
+const HOST_STACK_RESERVE: usize = 256 << 10;
+
+thread_local! {
+    /// This thread's limits record (its address goes into the vmctx of every instance created
+    /// on the thread; leaked, since those may outlive the thread's other state).
+    static LIMITS: &'static VMLimits = Box::leak(Box::new(VMLimits::new(0)));
+}
+
+/// Linux x86-64.
+pub struct Linux;
+
+/// A linear memory's reservation and how much of it is read-write.
+pub struct LinuxMemory {
+    map: Mapping,
+    accessible: usize,
+}
+
+impl Platform for Linux {
+    type Code = CodeMemory;
+    type Memory = LinuxMemory;
+
+    fn load_code(image: &Image) -> Result<CodeMemory, String> {
+        CodeMemory::load(image).map_err(|e| format!("code memory: {e}"))
+    }
+
+    fn code_base(code: &CodeMemory) -> usize {
+        code.base()
+    }
+
+    fn reserve_memory(accessible: u64) -> Result<LinuxMemory, String> {
+        let map = Mapping::reserve(GUARD_RESERVATION as usize).map_err(|e| format!("linear memory: {e}"))?;
+        let mut m = LinuxMemory { map, accessible: 0 };
+        Linux::set_accessible(&mut m, accessible)?;
+        Ok(m)
+    }
+
+    fn memory_base(m: &LinuxMemory) -> usize {
+        m.map.as_ptr() as usize
+    }
+
+    fn set_accessible(m: &mut LinuxMemory, bytes: u64) -> Result<(), String> {
+        let bytes = usize::try_from(bytes).ok().filter(|b| *b <= m.map.len()).ok_or("beyond the reservation")?;
+        let (old, page) = (m.accessible, crate::sys::PAGE);
+        let r = if bytes > old {
+            let from = old / page * page;
+            m.map.make_read_write(from, bytes - from)
+        } else {
+            let from = bytes.next_multiple_of(page);
+            m.map.make_inaccessible(from, old.saturating_sub(from))
+        };
+        r.map_err(|e| format!("mprotect: {e}"))?;
+        m.accessible = bytes;
+        Ok(())
+    }
+
+    fn limits() -> &'static VMLimits {
+        LIMITS.with(|l| *l)
+    }
+
+    unsafe fn enter(trampoline: usize, callee: usize, vmctx: usize, values: &mut [u64]) -> Result<(), Trap> {
+        signals::install();
+        if enter::saved_sp() == 0 {
+            // Outermost call on this thread: stop at the budget, and in any case well above the
+            // thread's real stack end (host builtins and the signal handler still need room
+            // below the Wasm frames).
+            let here = &values as *const _ as usize;
+            let mut limit = here.saturating_sub(STACK_BUDGET.load(Ordering::Relaxed));
+            if let Some(low) = crate::sys::current_stack_low() {
+                limit = limit.max(low + HOST_STACK_RESERVE);
+            }
+            Linux::limits().stack_limit.store(limit, Ordering::Relaxed);
+        }
+        // SAFETY: forwarded from the caller.
+        if unsafe { enter::call(trampoline, callee, vmctx, values.as_mut_ptr()) } {
+            return Ok(());
+        }
+        Err(match signals::take_trap() {
+            Some((site, region, sig)) => {
+                Trap::at(site.kind, site.wasm_offset, site.func, code::func_name(region, site.func), sig as u32)
+            }
+            None => Trap::new(TrapKind::Unreachable),
+        })
+    }
+}

@@ -1,0 +1,49 @@
+//! The one interface between the runtime and the system it runs on.
+
+use crate::func::VMLimits;
+use crate::values::Trap;
+use alloc::string::String;
+use hayabusa_compiler::Image;
+
+/// What the runtime needs from the operating system. Implemented by a zero-sized type:
+/// `hayabusa_compiler_host::Linux` (mmap, signals) and the kernel's `wasm::platform::Kernel`
+/// (lazy reservations, the code area, exception handlers). All functions are called on the thread
+/// that runs the Wasm code.
+pub trait Platform: 'static {
+    /// A loaded code image: a read + execute copy of [`Image::code`] whose trap table is known to
+    /// the fault handler until it is dropped.
+    type Code: 'static;
+    /// A reservation of [`hayabusa_compiler::translate::GUARD_RESERVATION`] bytes whose first
+    /// `accessible` bytes are readable and writable (zero-filled when first made so) and whose
+    /// rest faults. Released when dropped.
+    type Memory: 'static;
+
+    /// Maps `image` executable and registers its trap sites.
+    fn load_code(image: &Image) -> Result<Self::Code, String>;
+    /// Address of code offset 0.
+    fn code_base(code: &Self::Code) -> usize;
+
+    /// Reserves a linear memory with `accessible` bytes usable.
+    fn reserve_memory(accessible: u64) -> Result<Self::Memory, String>;
+    /// Address of the reservation's first byte.
+    fn memory_base(memory: &Self::Memory) -> usize;
+    /// Makes exactly the first `bytes` of the reservation accessible (`memory.grow`). Bytes that
+    /// stay accessible keep their contents.
+    fn set_accessible(memory: &mut Self::Memory, bytes: u64) -> Result<(), String>;
+
+    /// The stack-limit record compiled code checks in every function prologue. Its address goes
+    /// into every vmctx, so it must live forever; the platform keeps `stack_limit` right for
+    /// whichever thread runs Wasm code (at the latest when [`Platform::enter`] is called).
+    fn limits() -> &'static VMLimits;
+
+    /// Calls `callee` with context `vmctx` through the entry trampoline `trampoline`, arguments
+    /// and results in `values`. A fault at a trap site of loaded code ends the call with `Err`,
+    /// naming the trap kind, function, Wasm offset and the platform's cause.
+    ///
+    /// # Safety
+    /// `trampoline` must be the entry trampoline of the callee's signature in loaded code,
+    /// `callee`/`vmctx` a function of loaded code and a context it was compiled against (or a
+    /// host trampoline and its host context), kept alive for the call, and `values` must have a
+    /// slot for every argument and every result.
+    unsafe fn enter(trampoline: usize, callee: usize, vmctx: usize, values: &mut [u64]) -> Result<(), Trap>;
+}
