@@ -74,7 +74,10 @@ fn disassemble(d: &FuncDump, ops: &HashMap<u32, String>) {
         text.clear();
         fmt.format(&ins, &mut text);
         let bytes: String = d.code[at as usize..at as usize + ins.len()].iter().map(|b| format!("{b:02x}")).collect();
-        println!("    {at:5x}  {bytes:<24} {text}");
+        match d.traps.iter().find(|(o, _)| *o == at) {
+            Some((_, kind)) => println!("    {at:5x}  {bytes:<24} {text:<40} ; trap: {kind}"),
+            None => println!("    {at:5x}  {bytes:<24} {text}"),
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 use crate::compile::{CompileOptions, compile_clif, local_body, translate_to_clif};
 use crate::error::Result;
 use crate::isa;
+use crate::env::traps::TrapKind;
 use crate::module::ModuleInfo;
 use alloc::format;
 use alloc::string::String;
@@ -22,6 +23,8 @@ pub struct FuncDump {
     pub code: Vec<u8>,
     /// `(code_offset, wasm_offset)` at the start of each instruction group.
     pub srclocs: Vec<(u32, u32)>,
+    /// Instructions that can trap, and how.
+    pub traps: Vec<(u32, TrapKind)>,
 }
 
 /// Compiles local function `func` alone, keeping the intermediate forms.
@@ -39,6 +42,7 @@ pub fn dump_function(bytes: &[u8], info: &ModuleInfo, func: u32, opts: &CompileO
         .filter(|s| s.loc.is_abs() && !s.loc.as_abs().is_default())
         .map(|s| (s.start, s.loc.as_abs().bits()))
         .collect();
+    let traps = code.buffer.traps().iter().filter_map(|t| Some((t.offset, TrapKind::from_code(t.code)?))).collect();
     let code = code.buffer.data().to_vec();
     Ok(FuncDump {
         index: func,
@@ -47,6 +51,7 @@ pub fn dump_function(bytes: &[u8], info: &ModuleInfo, func: u32, opts: &CompileO
         clif_optimised: format!("{}", ctx.func.display()),
         code,
         srclocs,
+        traps,
     })
 }
 
