@@ -38,9 +38,37 @@ impl VMLimits {
 /// A host function's body: arguments in, results out.
 pub type HostFn = dyn Fn(&[Val]) -> Vec<Val>;
 
+/// A host function's body on raw 8-byte slots (see [`Val::to_slot`]): arguments in, results
+/// written over them; `max(params, results, 1)` slots. No allocation on the call path.
+pub type RawHostFn = dyn Fn(&mut [u64]);
+
+pub enum HostBody {
+    Vals(Box<HostFn>),
+    Raw(Box<RawHostFn>),
+}
+
 pub struct HostFunc {
     pub sig: Sig,
-    pub f: Box<HostFn>,
+    pub body: HostBody,
+}
+
+impl HostFunc {
+    fn slots(&self) -> usize {
+        self.sig.params.len().max(self.sig.results.len()).max(1)
+    }
+
+    /// Runs the body on `slots` (at least [`HostFunc::slots`] of them).
+    fn run(&self, slots: &mut [u64]) {
+        match &self.body {
+            HostBody::Raw(f) => f(slots),
+            HostBody::Vals(f) => {
+                let args: Vec<Val> = self.sig.params.iter().zip(slots.iter()).map(|(t, s)| Val::from_slot(*t, *s)).collect();
+                for (slot, v) in slots.iter_mut().zip(f(&args)) {
+                    *slot = v.to_slot();
+                }
+            }
+        }
+    }
 }
 
 /// What a host trampoline's vmctx points at ([`hayabusa_compiler::env::vmctx::host`]).
@@ -60,15 +88,9 @@ extern "C" fn host_dispatch(ctx: *const HostCtx, values: *mut u64) {
     // SAFETY: host trampolines pass the HostCtx their VMFuncRef was built with (kept alive by
     // the owning instance) and a stack array of max(params, results, 1) slots.
     let ctx = unsafe { &*ctx };
-    let sig = &ctx.func.sig;
-    let n = sig.params.len().max(sig.results.len()).max(1);
-    // SAFETY: see above: `values` has `n` initialised slots.
-    let slots = unsafe { core::slice::from_raw_parts_mut(values, n) };
-    let args: Vec<Val> = sig.params.iter().zip(slots.iter()).map(|(t, s)| Val::from_slot(*t, *s)).collect();
-    let results = (ctx.func.f)(&args);
-    for (slot, v) in slots.iter_mut().zip(results) {
-        *slot = v.to_slot();
-    }
+    // SAFETY: see above: `values` has `slots()` initialised slots.
+    let slots = unsafe { core::slice::from_raw_parts_mut(values, ctx.func.slots()) };
+    ctx.func.run(slots);
 }
 
 /// A callable function: compiled code reached through a `VMFuncRef`, or a plain host function.
@@ -100,29 +122,52 @@ impl<P: Platform> Clone for FuncHandle<P> {
 impl<P: Platform> FuncHandle<P> {
     /// A host function: importing instances call `f` through a host trampoline.
     pub fn host(sig: Sig, f: Box<HostFn>) -> FuncHandle<P> {
-        let host = Rc::new(HostFunc { sig: sig.clone(), f });
+        Self::host_body(sig, HostBody::Vals(f))
+    }
+
+    /// A host function working on raw slots, for hot paths (no allocation per call).
+    pub fn host_raw(sig: Sig, f: Box<RawHostFn>) -> FuncHandle<P> {
+        Self::host_body(sig, HostBody::Raw(f))
+    }
+
+    fn host_body(sig: Sig, body: HostBody) -> FuncHandle<P> {
+        let host = Rc::new(HostFunc { sig: sig.clone(), body });
         FuncHandle { sig, funcref: core::ptr::null(), entry: 0, host: Some(host), _owner: None, _platform: PhantomData }
+    }
+
+    /// Slots [`FuncHandle::call_raw`] needs: `max(params, results, 1)`.
+    pub fn slots(&self) -> usize {
+        self.sig.params.len().max(self.sig.results.len()).max(1)
     }
 
     /// Calls the function. A trap in compiled code comes back as `Err`. Arguments beyond the
     /// signature's are ignored, missing ones are zero.
     pub fn call(&self, args: &[Val]) -> Result<Vec<Val>, Trap> {
-        if self.funcref.is_null() {
-            let h = self.host.as_ref().expect("host function or funcref");
-            return Ok((h.f)(args));
-        }
-        let n = self.sig.params.len().max(self.sig.results.len()).max(1);
-        let mut values = vec![0u64; n];
+        let mut values = vec![0u64; self.slots()];
         for (slot, a) in values.iter_mut().zip(args) {
             *slot = a.to_slot();
         }
+        self.call_raw(&mut values)?;
+        Ok(self.sig.results.iter().zip(values).map(|(t, s)| Val::from_slot(*t, s)).collect())
+    }
+
+    /// Calls the function on raw slots ([`Val::to_slot`]): arguments in, results written over
+    /// them. No allocation of its own.
+    ///
+    /// # Panics
+    /// If `values` has fewer than [`FuncHandle::slots`] slots.
+    pub fn call_raw(&self, values: &mut [u64]) -> Result<(), Trap> {
+        assert!(values.len() >= self.slots(), "call_raw needs {} slots", self.slots());
+        if self.funcref.is_null() {
+            self.host.as_ref().expect("host function or funcref").run(values);
+            return Ok(());
+        }
         // SAFETY: `funcref` points at a live VMFuncRef (kept alive by `_owner`) whose code has
         // signature `sig`; `entry` is the entry trampoline compiled for `sig` in the same loaded
-        // code; `values` has max(params, results) slots.
+        // code; `values` has max(params, results) slots (asserted above).
         unsafe {
             let fr = &*self.funcref;
-            P::enter(self.entry, fr.code, fr.vmctx, &mut values)?;
+            P::enter(self.entry, fr.code, fr.vmctx, values)
         }
-        Ok(self.sig.results.iter().zip(values).map(|(t, s)| Val::from_slot(*t, s)).collect())
     }
 }

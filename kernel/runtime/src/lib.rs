@@ -32,7 +32,7 @@ pub mod table;
 pub mod types;
 pub mod values;
 
-pub use func::{FuncHandle, HostFn, VMLimits};
+pub use func::{FuncHandle, HostFn, RawHostFn, VMLimits};
 pub use global::Global;
 pub use instance::{Extern, Instance, InstantiateError, Store};
 pub use memory::Memory;
