@@ -2,10 +2,10 @@
 //! everything exported, loops bounded by fuel) to a folder and prints what each exported
 //! function returns here when called with zero arguments. `samples/differential.py` prints the
 //! same for wasmtime and compares. Usage: `cargo run -p hayabusa-compiler-host --example
-//! differential -- OUT_DIR FIRST_SEED COUNT`.
+//! differential -- OUT_DIR FIRST_SEED COUNT` (`OPT_NONE=1`, `BOUNDS_EXPLICIT=1` select the mode).
 
 use arbitrary::{Arbitrary, Unstructured};
-use hayabusa_compiler::{CompileOptions, OptLevel};
+use hayabusa_compiler::{BoundsChecks, CompileOptions, OptLevel};
 use hayabusa_compiler_host::{Extern, Instance, InstantiateError, Store, Val, cpu};
 use std::rc::Rc;
 
@@ -64,7 +64,9 @@ fn main() {
     let first: u64 = args[2].parse().unwrap();
     let count: u64 = args[3].parse().unwrap();
     let opt = if std::env::var_os("OPT_NONE").is_some() { OptLevel::None } else { OptLevel::Speed };
-    let opts = CompileOptions { opt, cpu: cpu::host_features(), ..Default::default() };
+    let bounds =
+        if std::env::var_os("BOUNDS_EXPLICIT").is_some() { BoundsChecks::Explicit } else { BoundsChecks::Guard };
+    let opts = CompileOptions { opt, bounds, cpu: cpu::host_features(), ..Default::default() };
     for seed in first..first + count {
         let Some(wasm) = module(seed) else { continue };
         std::fs::write(format!("{out}/{seed}.wasm"), &wasm).unwrap();
