@@ -67,6 +67,7 @@ pub fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
         }
         None => log::warn!("ramdisk: none"),
     }
+    crate::programs::init();
 
     let stats = mm::stats();
     kprintln!(

@@ -15,6 +15,7 @@ pub mod ipc;
 pub mod klog;
 pub mod mm;
 pub mod panic;
+pub mod programs;
 pub mod ramdisk;
 pub mod sched;
 pub mod symbols;

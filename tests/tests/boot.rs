@@ -51,6 +51,14 @@ fn console_session() -> Result<(), SessionError> {
     let second = ticks(&vm.command("uptime")?);
     assert!(second > first, "timer ticks did not advance: {first} then {second}");
 
+    // The ramdisk's programs: the manifest parsed at boot, every module present and valid.
+    let programs = vm.command("programs")?;
+    for task in ["console", "hello", "pingpong", "pingpong-switch", "pingpong-client", "traps", "spin", "denied"] {
+        let row = line_starting(&programs, &format!("{task} ")).unwrap_or_else(|| panic!("no {task} in:\n{programs}"));
+        assert!(row.ends_with(" valid"), "{task} is not a valid module:\n{programs}");
+    }
+    assert!(!programs.contains("invalid") && !programs.contains("missing"), "{programs}");
+
     let unknown = vm.command("frobnicate")?;
     assert!(unknown.contains("error: unknown command 'frobnicate'"), "{unknown}");
 

@@ -30,6 +30,7 @@ pub static COMMANDS: &[Command] = &[
     Command { name: "kill", usage: "kill ID", help: "end a thread", run: super::tasks::kill },
     Command { name: "spin", usage: "spin", help: "start a thread that loops forever (try ps, kill)", run: super::tasks::spin },
     Command { name: "threads", usage: "threads", help: "preemption and XMM-state self-test", run: super::tasks::selftest },
+    Command { name: "programs", usage: "programs", help: "tasks in the ramdisk's manifest, and whether their modules validate", run: super::programs::run },
     Command { name: "jit", usage: "jit [speed|none]", help: "compile the sample Wasm module in the kernel", run: super::jit::run },
     #[cfg(feature = "test-hooks")]
     Command { name: "fault", usage: "fault pf|bp|de|df|ud|guard|ro|panic", help: "trigger a kernel fault (test build)", run: super::selftest::fault },

@@ -2,6 +2,7 @@
 pub mod commands;
 pub mod jit;
 pub mod line;
+pub mod programs;
 pub mod ring;
 pub mod shell;
 pub mod selftest;
