@@ -90,13 +90,12 @@ impl Accel {
 fn cached_probe(tools: &Tools, work_dir: &Path) -> Result<(), String> {
     let key = cache_key(tools);
     let cache = work_dir.join("kvm-probe.txt");
-    if let Ok(text) = std::fs::read_to_string(&cache) {
-        if let Some((cached_key, verdict)) = text.split_once("\n--\n") {
-            if cached_key == key {
-                let verdict = verdict.trim_end();
-                return if verdict == "ok" { Ok(()) } else { Err(format!("{verdict}; cached in {}", cache.display())) };
-            }
-        }
+    if let Ok(text) = std::fs::read_to_string(&cache)
+        && let Some((cached_key, verdict)) = text.split_once("\n--\n")
+        && cached_key == key
+    {
+        let verdict = verdict.trim_end();
+        return if verdict == "ok" { Ok(()) } else { Err(format!("{verdict}; cached in {}", cache.display())) };
     }
     let verdict = probe(tools, work_dir);
     let text = format!("{key}\n--\n{}\n", verdict.as_ref().err().map_or("ok", String::as_str));

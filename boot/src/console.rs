@@ -48,12 +48,12 @@ pub fn run_console(config: &VmConfig, timeout: Duration) -> Result<Outcome, Erro
             vm.stop();
             return Ok(Outcome::Timeout);
         }
-        if let Ok(lines) = lines_sent.recv_timeout(Duration::from_millis(50)) {
-            if wait_for_last_prompt(&serial, lines, deadline) {
-                eprintln!("\nhayabusa: input ended and the console is at its prompt; stopping QEMU");
-                vm.stop();
-                return Ok(Outcome::StoppedAtPrompt);
-            }
+        if let Ok(lines) = lines_sent.recv_timeout(Duration::from_millis(50))
+            && wait_for_last_prompt(&serial, lines, deadline)
+        {
+            eprintln!("\nhayabusa: input ended and the console is at its prompt; stopping QEMU");
+            vm.stop();
+            return Ok(Outcome::StoppedAtPrompt);
         }
     }
 }

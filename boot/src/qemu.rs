@@ -116,10 +116,10 @@ impl Vm {
 
     /// How QEMU ended, if it has.
     pub fn try_wait(&mut self) -> Option<Outcome> {
-        if self.exited.is_none() {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                self.exited = Some(Outcome::from_status(status));
-            }
+        if self.exited.is_none()
+            && let Ok(Some(status)) = self.child.try_wait()
+        {
+            self.exited = Some(Outcome::from_status(status));
         }
         self.exited
     }

@@ -98,7 +98,7 @@ fn run_tests(name: &'static str, mut command: Command, options: &Options) -> Ste
 fn parse_result_line(line: &str) -> Option<Counts> {
     let rest = line.trim().strip_prefix("test result: ")?;
     let mut counts = Counts::default();
-    for part in rest.split(|c| c == ';' || c == '.') {
+    for part in rest.split([';', '.']) {
         let mut words = part.split_whitespace();
         let (Some(number), Some(what)) = (words.next(), words.next()) else { continue };
         let Ok(number) = number.parse::<u32>() else { continue };
