@@ -32,7 +32,6 @@ COMMANDS:
     test     Host unit tests (cargo test), then build the kernel with
              `--features test-hooks` and run the boot tests (tests/) under QEMU.
              Exits 0 only if every test passed and at least one ran.
-
     spectest [DIR] Run the Wasm spec suite (default ../shared/wasm-testsuite) through
              the compiler on the host; skips are listed in kernel/compiler/spectest-skips.txt.
              Options: --opt none|speed, --bounds guard|explicit, --file NAME, --verbose
