@@ -28,6 +28,7 @@ pub mod global;
 pub mod instance;
 pub mod memory;
 pub mod platform;
+pub mod stub;
 pub mod table;
 pub mod types;
 pub mod values;

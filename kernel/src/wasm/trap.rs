@@ -11,7 +11,7 @@ use core::sync::atomic::{AtomicPtr, Ordering};
 use hayabusa_compiler::{TrapKind, TrapSite};
 
 use super::code;
-use crate::arch::enter;
+use hayabusa_runtime::stub;
 
 /// What ended a trapped call.
 #[derive(Clone, Debug)]
@@ -30,7 +30,7 @@ pub struct TrapInfo {
 #[derive(Default)]
 pub struct EntryRecord {
     /// Written by the entry stub.
-    pub saved_sp: u64,
+    pub saved_sp: usize,
     /// Written by the exception handler when the call trapped.
     pub trap: Option<TrapInfo>,
 }
@@ -66,13 +66,13 @@ pub fn redirect(vector: u8, rip: u64) -> Option<(u64, u64)> {
     // stopped in this exception, so nothing else accesses it.
     let record = unsafe { &mut *record };
     record.trap = Some(trap);
-    Some((enter::landing_address(), record.saved_sp))
+    Some((stub::landing_address() as u64, record.saved_sp as u64))
 }
 
 /// Calls compiled code through an entry trampoline and reports a trap as `Err`.
 ///
 /// # Safety
-/// As for [`enter::enter`]: the addresses must belong to a loaded image, `vmctx` must be a
+/// As for [`stub::enter`]: the addresses must belong to a loaded image, `vmctx` must be a
 /// context that image was compiled against, and `values` must hold enough 8-byte slots for the
 /// signature's arguments and results.
 pub unsafe fn call(trampoline: u64, callee: u64, vmctx: u64, values: &mut [u64]) -> Result<(), TrapInfo> {
@@ -81,7 +81,7 @@ pub unsafe fn call(trampoline: u64, callee: u64, vmctx: u64, values: &mut [u64])
     // SAFETY: forwarded from the caller; `record` lives on this stack frame until the call
     // returns (normally or through the landing pad), and is the active record meanwhile.
     let ok = unsafe {
-        enter::enter(trampoline as usize, callee as usize, vmctx as usize, values.as_mut_ptr(), &mut record.saved_sp)
+        stub::enter(trampoline as usize, callee as usize, vmctx as usize, values.as_mut_ptr(), &mut record.saved_sp)
     };
     ACTIVE.store(outer, Ordering::Relaxed);
     match (ok, record.trap.take()) {

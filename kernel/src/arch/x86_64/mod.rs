@@ -2,7 +2,6 @@
 pub mod apic;
 pub mod context;
 pub mod cpu;
-pub mod enter;
 pub mod exceptions;
 pub mod gdt;
 pub mod idt;
