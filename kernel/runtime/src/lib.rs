@@ -23,6 +23,7 @@
 extern crate alloc;
 
 pub mod builtins;
+pub mod code_map;
 pub mod func;
 pub mod global;
 pub mod instance;

@@ -1,23 +1,14 @@
 //! Loaded code images: each is copied into the read + execute code area, and its trap table is
 //! registered so the exception handlers can tell a Wasm trap from a kernel bug.
-use alloc::collections::BTreeMap;
 use alloc::string::String;
-use alloc::sync::Arc;
-use alloc::vec::Vec;
 
 use hayabusa_compiler::{Image, TrapSite};
+use hayabusa_runtime::code_map::CodeMap;
 
 use crate::arch::irqlock::IrqMutex;
 use crate::mm::{self, CodeMapping, paging::MapError};
 
-struct Region {
-    start: u64,
-    end: u64,
-    traps: Arc<Vec<TrapSite>>,
-    names: Arc<BTreeMap<u32, String>>,
-}
-
-static REGISTRY: IrqMutex<Vec<Region>> = IrqMutex::new(Vec::new());
+static REGISTRY: IrqMutex<CodeMap> = IrqMutex::new(CodeMap::new());
 
 /// A linked image mapped executable, registered for trap lookup until dropped.
 pub struct CodeMemory {
@@ -28,14 +19,7 @@ impl CodeMemory {
     /// Copies `image.code` into the code area and registers its traps and function names.
     pub fn load(image: &Image) -> Result<Self, MapError> {
         let mapping = mm::map_code(&image.code)?;
-        let names = image.funcs.iter().map(|f| (f.index, f.name.clone())).collect();
-        let region = Region {
-            start: mapping.start(),
-            end: mapping.start() + mapping.len(),
-            traps: Arc::new(image.traps.clone()),
-            names: Arc::new(names),
-        };
-        REGISTRY.lock().push(region);
+        REGISTRY.lock().insert(mapping.start() as usize, mapping.len() as usize, image);
         Ok(Self { mapping })
     }
 
@@ -48,16 +32,17 @@ impl CodeMemory {
 impl Drop for CodeMemory {
     fn drop(&mut self) {
         let start = self.mapping.start();
-        REGISTRY.lock().retain(|r| r.start != start);
+        REGISTRY.lock().remove(start as usize);
     }
 }
 
-/// The trap site at `pc`, if `pc` is a recorded trapping instruction of loaded code. Used from
-/// exception handlers: it never waits for the registry lock.
-pub fn lookup_trap(pc: u64) -> Option<(TrapSite, Arc<BTreeMap<u32, String>>)> {
-    let regions = REGISTRY.try_lock()?;
-    let r = regions.iter().find(|r| r.start <= pc && pc < r.end)?;
-    let off = u32::try_from(pc - r.start).ok()?;
-    let i = r.traps.binary_search_by_key(&off, |t| t.code_offset).ok()?;
-    Some((r.traps[i], r.names.clone()))
+/// The trap site at `pc` and the start of its image, if `pc` is a recorded trapping instruction
+/// of loaded code. Used from exception handlers: it never waits for the lock, never allocates.
+pub fn lookup_trap(pc: u64) -> Option<(TrapSite, u64)> {
+    REGISTRY.try_lock()?.trap_at(pc as usize).map(|(site, start)| (site, start as u64))
+}
+
+/// The name of function `func` in the image loaded at `image_start`.
+pub fn func_name(image_start: u64, func: u32) -> Option<String> {
+    REGISTRY.lock().func_name(image_start as usize, func)
 }

@@ -2,9 +2,7 @@
 //! (the stack pointer saved by the entry stub). When an exception hits a recorded trap site of
 //! loaded code, the handler stores what happened in the record and resumes at the stub's landing
 //! pad, which returns "trapped" to whoever entered the code. Faults anywhere else stay fatal.
-use alloc::collections::BTreeMap;
 use alloc::string::String;
-use alloc::sync::Arc;
 use core::ptr::null_mut;
 use core::sync::atomic::{AtomicPtr, Ordering};
 
@@ -31,8 +29,10 @@ pub struct TrapInfo {
 pub struct EntryRecord {
     /// Written by the entry stub.
     pub saved_sp: usize,
-    /// Written by the exception handler when the call trapped.
-    pub trap: Option<TrapInfo>,
+    /// Written by the exception handler when the call trapped: the trap site, the start of its
+    /// image, and the CPU vector (the function's name is looked up after the landing, so the
+    /// handler never allocates).
+    pub trap: Option<(TrapSite, u64, u8)>,
 }
 
 /// The running thread's innermost entry record (the scheduler swaps it with the thread).
@@ -48,10 +48,6 @@ pub fn set_active(record: *mut EntryRecord) {
     ACTIVE.store(record, Ordering::Relaxed);
 }
 
-fn info(site: TrapSite, names: &Arc<BTreeMap<u32, String>>, vector: u8) -> TrapInfo {
-    TrapInfo { kind: site.kind, wasm_offset: site.wasm_offset, func: site.func, func_name: names.get(&site.func).cloned(), vector }
-}
-
 /// Called by an exception handler (interrupts disabled) for a fault at `rip`. If it is a trap of
 /// loaded Wasm code inside an active call, records it and returns the `(rip, rsp)` to resume at.
 pub fn redirect(vector: u8, rip: u64) -> Option<(u64, u64)> {
@@ -59,13 +55,12 @@ pub fn redirect(vector: u8, rip: u64) -> Option<(u64, u64)> {
     if record.is_null() {
         return None;
     }
-    let (site, names) = code::lookup_trap(rip)?;
-    let trap = info(site, &names, vector);
+    let (site, image_start) = code::lookup_trap(rip)?;
     // SAFETY: a non-null ACTIVE points at the `EntryRecord` of the call running on this thread
     // (set by `call` for its duration, swapped by the scheduler with the thread); the thread is
     // stopped in this exception, so nothing else accesses it.
     let record = unsafe { &mut *record };
-    record.trap = Some(trap);
+    record.trap = Some((site, image_start, vector));
     Some((stub::landing_address() as u64, record.saved_sp as u64))
 }
 
@@ -86,7 +81,13 @@ pub unsafe fn call(trampoline: u64, callee: u64, vmctx: u64, values: &mut [u64])
     ACTIVE.store(outer, Ordering::Relaxed);
     match (ok, record.trap.take()) {
         (true, _) => Ok(()),
-        (false, Some(trap)) => Err(trap),
+        (false, Some((site, image_start, vector))) => Err(TrapInfo {
+            kind: site.kind,
+            wasm_offset: site.wasm_offset,
+            func: site.func,
+            func_name: code::func_name(image_start, site.func),
+            vector,
+        }),
         (false, None) => unreachable!("the landing pad is only reached through `redirect`"),
     }
 }

@@ -2,9 +2,9 @@
 
 use crate::sys::Mapping;
 use hayabusa_compiler::{Image, TrapSite};
+use hayabusa_runtime::code_map::CodeMap;
 use std::io;
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::RwLock;
 
 /// A code image mapped read+execute at a fixed address until dropped.
 pub struct CodeMemory {
@@ -12,14 +12,7 @@ pub struct CodeMemory {
     len: usize,
 }
 
-struct Region {
-    start: usize,
-    end: usize,
-    traps: Arc<Vec<TrapSite>>,
-    names: Arc<HashMap<u32, String>>,
-}
-
-static REGISTRY: RwLock<Vec<Region>> = RwLock::new(Vec::new());
+static REGISTRY: RwLock<CodeMap> = RwLock::new(CodeMap::new());
 
 impl CodeMemory {
     /// Copies `image.code` into fresh pages, makes them executable and registers its traps.
@@ -31,10 +24,7 @@ impl CodeMemory {
         // overlaps nothing else; the image needs no relocation (it is position-independent).
         unsafe { std::ptr::copy_nonoverlapping(image.code.as_ptr(), map.as_ptr(), image.code.len()) };
         map.make_read_exec(0, len)?;
-        let start = map.as_ptr() as usize;
-        let names = image.funcs.iter().map(|f| (f.index, f.name.clone())).collect();
-        let region = Region { start, end: start + len, traps: Arc::new(image.traps.clone()), names: Arc::new(names) };
-        REGISTRY.write().unwrap_or_else(|e| e.into_inner()).push(region);
+        REGISTRY.write().unwrap_or_else(|e| e.into_inner()).insert(map.as_ptr() as usize, len, image);
         Ok(CodeMemory { map, len })
     }
 
@@ -54,7 +44,7 @@ impl CodeMemory {
 impl Drop for CodeMemory {
     fn drop(&mut self) {
         let start = self.base();
-        REGISTRY.write().unwrap_or_else(|e| e.into_inner()).retain(|r| r.start != start);
+        REGISTRY.write().unwrap_or_else(|e| e.into_inner()).remove(start);
     }
 }
 
@@ -69,16 +59,10 @@ pub fn lookup_trap(pc: usize) -> Option<(TrapSite, usize)> {
         spins += 1;
         regions = REGISTRY.try_read();
     }
-    let regions = regions.ok()?;
-    let r = regions.iter().find(|r| r.start <= pc && pc < r.end)?;
-    let off = u32::try_from(pc - r.start).ok()?;
-    let i = r.traps.binary_search_by_key(&off, |t| t.code_offset).ok()?;
-    Some((r.traps[i], r.start))
+    regions.ok()?.trap_at(pc)
 }
 
 /// Name of function `func` of the image loaded at `region_start`.
 pub fn func_name(region_start: usize, func: u32) -> Option<String> {
-    let regions = REGISTRY.read().unwrap_or_else(|e| e.into_inner());
-    let r = regions.iter().find(|r| r.start == region_start)?;
-    r.names.get(&func).cloned()
+    REGISTRY.read().unwrap_or_else(|e| e.into_inner()).func_name(region_start, func)
 }
