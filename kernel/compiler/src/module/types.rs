@@ -137,10 +137,15 @@ impl ModuleInfo {
         &self.types[self.funcs[func as usize] as usize]
     }
 
-    /// A printable name for function `func`: its name-section name or `func[N]`.
+    /// A printable name for function `func`: its name-section name, else the first name it is
+    /// exported under, else `func[N]`.
     pub fn func_name(&self, func: u32) -> String {
-        match self.func_names.get(&func) {
-            Some(n) => n.clone(),
+        if let Some(n) = self.func_names.get(&func) {
+            return n.clone();
+        }
+        let export = self.exports.iter().find(|e| e.kind == ExternKind::Func && e.index == func);
+        match export {
+            Some(e) => e.name.clone(),
             None => alloc::format!("func[{func}]"),
         }
     }
