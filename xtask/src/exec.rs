@@ -5,7 +5,7 @@ use crate::Failure;
 use hayabusa_compiler::{BoundsChecks, CompileOptions, OptLevel, ValType};
 use hayabusa_compiler_host::{Extern, Instance, Store, Val, cpu};
 use std::process::ExitCode;
-use std::rc::Rc;
+use std::sync::Arc;
 
 const HELP: &str = "usage: cargo xtask exec FILE.wasm --invoke NAME [--opt none|speed] [--bounds guard|explicit] [ARGS...]";
 
@@ -81,7 +81,7 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
         )));
     }
     let store = Store::new();
-    let instance = Instance::new(&store, Rc::new(module), &wasm, &|_, _| None)
+    let instance = Instance::new(&store, Arc::new(module), &wasm, &|_, _| None)
         .map_err(|e| Failure::Error(format!("{file}: {e}")))?;
     let Some(Extern::Func(func)) = instance.export(&name) else {
         return Err(Failure::Error(format!("{file}: no exported function {name:?}")));

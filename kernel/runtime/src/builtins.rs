@@ -51,7 +51,7 @@ extern "C" fn memory_init<P: Platform>(vm: *const u64, seg: u32, dst: u32, src: 
     // SAFETY: as above.
     let inst = unsafe { instance::<P>(vm) };
     let mem = inst.memory.as_ref().expect("validated: memory exists");
-    let data = inst.data.borrow();
+    let data = inst.data.lock();
     let bytes = &data[seg as usize];
     let (src, len) = (src as usize, len as usize);
     match src.checked_add(len) {
@@ -63,7 +63,7 @@ extern "C" fn memory_init<P: Platform>(vm: *const u64, seg: u32, dst: u32, src: 
 extern "C" fn data_drop<P: Platform>(vm: *const u64, seg: u32) {
     // SAFETY: as above.
     let inst = unsafe { instance::<P>(vm) };
-    inst.data.borrow_mut()[seg as usize] = Vec::new();
+    inst.data.lock()[seg as usize] = Vec::new();
 }
 
 extern "C" fn table_grow<P: Platform>(vm: *const u64, table: u32, init: u64, delta: u32) -> u32 {
@@ -88,7 +88,7 @@ extern "C" fn table_copy<P: Platform>(vm: *const u64, dt: u32, st: u32, dst: u32
 extern "C" fn table_init<P: Platform>(vm: *const u64, table: u32, seg: u32, dst: u32, src: u32, len: u32) -> u32 {
     // SAFETY: as above.
     let inst = unsafe { instance::<P>(vm) };
-    let elems = inst.elems.borrow();
+    let elems = inst.elems.lock();
     let items = &elems[seg as usize];
     let (src, len) = (src as usize, len as usize);
     match src.checked_add(len) {
@@ -100,7 +100,7 @@ extern "C" fn table_init<P: Platform>(vm: *const u64, table: u32, seg: u32, dst:
 extern "C" fn elem_drop<P: Platform>(vm: *const u64, seg: u32) {
     // SAFETY: as above.
     let inst = unsafe { instance::<P>(vm) };
-    inst.elems.borrow_mut()[seg as usize] = Vec::new();
+    inst.elems.lock()[seg as usize] = Vec::new();
 }
 
 /// The builtin address table, in [`Builtin`] order.

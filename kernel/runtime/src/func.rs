@@ -4,7 +4,7 @@
 use crate::platform::Platform;
 use crate::values::{Trap, Val};
 use alloc::boxed::Box;
-use alloc::rc::Rc;
+use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::any::Any;
@@ -35,12 +35,13 @@ impl VMLimits {
     }
 }
 
-/// A host function's body: arguments in, results out.
-pub type HostFn = dyn Fn(&[Val]) -> Vec<Val>;
+/// A host function's body: arguments in, results out. `Send + Sync`: it runs on whichever thread
+/// calls into the instance that imports it.
+pub type HostFn = dyn Fn(&[Val]) -> Vec<Val> + Send + Sync;
 
 /// A host function's body on raw 8-byte slots (see [`Val::to_slot`]): arguments in, results
 /// written over them; `max(params, results, 1)` slots. No allocation on the call path.
-pub type RawHostFn = dyn Fn(&mut [u64]);
+pub type RawHostFn = dyn Fn(&mut [u64]) + Send + Sync;
 
 pub enum HostBody {
     Vals(Box<HostFn>),
@@ -75,11 +76,11 @@ impl HostFunc {
 #[repr(C)]
 pub struct HostCtx {
     pub callback: usize,
-    pub func: Rc<HostFunc>,
+    pub func: Arc<HostFunc>,
 }
 
 impl HostCtx {
-    pub fn new(func: Rc<HostFunc>) -> Box<HostCtx> {
+    pub fn new(func: Arc<HostFunc>) -> Box<HostCtx> {
         Box::new(HostCtx { callback: host_dispatch as *const () as usize, func })
     }
 }
@@ -94,16 +95,19 @@ extern "C" fn host_dispatch(ctx: *const HostCtx, values: *mut u64) {
 }
 
 /// A callable function: compiled code reached through a `VMFuncRef`, or a plain host function.
+/// `Send + Sync`: any thread may call it, one call at a time per instance (see
+/// [`crate::vmcell::VmCell`]); no runtime lock is held while it runs.
 pub struct FuncHandle<P: Platform> {
     pub sig: Sig,
-    /// Null for a host function not (yet) imported by any instance.
-    pub(crate) funcref: *const VMFuncRef,
+    /// Address of the `VMFuncRef` (as in [`Val::FuncRef`]); 0 for a host function not (yet)
+    /// imported by any instance. The record never changes once built.
+    pub(crate) funcref: usize,
     /// Entry trampoline for `sig` (absolute address), when `funcref` is not null.
     pub(crate) entry: usize,
-    pub(crate) host: Option<Rc<HostFunc>>,
+    pub(crate) host: Option<Arc<HostFunc>>,
     /// Keeps the code and contexts `funcref` points into alive.
-    pub(crate) _owner: Option<Rc<dyn Any>>,
-    pub(crate) _platform: PhantomData<P>,
+    pub(crate) _owner: Option<Arc<dyn Any + Send + Sync>>,
+    pub(crate) _platform: PhantomData<fn() -> P>,
 }
 
 impl<P: Platform> Clone for FuncHandle<P> {
@@ -131,8 +135,8 @@ impl<P: Platform> FuncHandle<P> {
     }
 
     fn host_body(sig: Sig, body: HostBody) -> FuncHandle<P> {
-        let host = Rc::new(HostFunc { sig: sig.clone(), body });
-        FuncHandle { sig, funcref: core::ptr::null(), entry: 0, host: Some(host), _owner: None, _platform: PhantomData }
+        let host = Arc::new(HostFunc { sig: sig.clone(), body });
+        FuncHandle { sig, funcref: 0, entry: 0, host: Some(host), _owner: None, _platform: PhantomData }
     }
 
     /// Slots [`FuncHandle::call_raw`] needs: `max(params, results, 1)`.
@@ -158,7 +162,7 @@ impl<P: Platform> FuncHandle<P> {
     /// If `values` has fewer than [`FuncHandle::slots`] slots.
     pub fn call_raw(&self, values: &mut [u64]) -> Result<(), Trap> {
         assert!(values.len() >= self.slots(), "call_raw needs {} slots", self.slots());
-        if self.funcref.is_null() {
+        if self.funcref == 0 {
             self.host.as_ref().expect("host function or funcref").run(values);
             return Ok(());
         }
@@ -166,7 +170,7 @@ impl<P: Platform> FuncHandle<P> {
         // signature `sig`; `entry` is the entry trampoline compiled for `sig` in the same loaded
         // code; `values` has max(params, results) slots (asserted above).
         unsafe {
-            let fr = &*self.funcref;
+            let fr = &*(self.funcref as *const VMFuncRef);
             P::enter(self.entry, fr.code, fr.vmctx, values)
         }
     }

@@ -8,24 +8,25 @@ use crate::platform::Platform;
 use crate::table::Table;
 use crate::types::canonical_id;
 use crate::values::{Trap, Val};
+use crate::vmcell::VmCell;
 use alloc::boxed::Box;
 use alloc::format;
-use alloc::rc::Rc;
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::cell::{RefCell, UnsafeCell};
 use core::fmt;
 use core::marker::PhantomData;
 use hayabusa_compiler::env::vmctx;
 use hayabusa_compiler::module::{ExternKind, ImportKind, Limits, SegmentMode};
 use hayabusa_compiler::{CompiledModule, TrapKind};
+use spin::Mutex;
 
 /// Something an instance exports or imports.
 pub enum Extern<P: Platform> {
     Func(FuncHandle<P>),
-    Table(Rc<Table>),
-    Memory(Rc<Memory<P>>),
-    Global(Rc<Global>),
+    Table(Arc<Table>),
+    Memory(Arc<Memory<P>>),
+    Global(Arc<Global>),
 }
 
 impl<P: Platform> Clone for Extern<P> {
@@ -63,9 +64,10 @@ impl core::error::Error for InstantiateError {}
 
 /// An instance's state; compiled code reaches it through its vmctx.
 pub struct InstanceInner<P: Platform> {
-    pub module: Rc<CompiledModule>,
+    pub module: Arc<CompiledModule>,
     pub code: P::Code,
-    vmctx: Box<UnsafeCell<[u64; vmctx::SIZE / 8]>>,
+    /// Written while instantiating only; compiled code reads it: see [`VmCell`].
+    vmctx: Box<VmCell<[u64; vmctx::SIZE / 8]>>,
     _builtins: Box<[usize]>,
     _type_ids: Box<[u32]>,
     funcs: Box<[usize]>,
@@ -75,17 +77,18 @@ pub struct InstanceInner<P: Platform> {
     _host_funcrefs: Vec<(Box<VMFuncRef>, Box<HostCtx>)>,
     /// Keep imported functions' owners alive.
     _imported: Vec<FuncHandle<P>>,
-    pub memory: Option<Rc<Memory<P>>>,
-    pub tables: Vec<Rc<Table>>,
-    pub globals: Vec<Rc<Global>>,
+    pub memory: Option<Arc<Memory<P>>>,
+    pub tables: Vec<Arc<Table>>,
+    pub globals: Vec<Arc<Global>>,
     /// Data segment contents (emptied by `data.drop` and after active initialisation).
-    pub data: RefCell<Vec<Vec<u8>>>,
+    pub data: Mutex<Vec<Vec<u8>>>,
     /// Element segment items (emptied by `elem.drop` and after active initialisation).
-    pub elems: RefCell<Vec<Vec<u64>>>,
+    pub elems: Mutex<Vec<Vec<u64>>>,
 }
 
-/// A live instance.
-pub struct Instance<P: Platform>(pub Rc<InstanceInner<P>>);
+/// A live instance. `Send + Sync`: any thread may call into it, one call at a time (see
+/// [`VmCell`] for why that is the rule).
+pub struct Instance<P: Platform>(pub Arc<InstanceInner<P>>);
 
 impl<P: Platform> Clone for Instance<P> {
     fn clone(&self) -> Self {
@@ -97,12 +100,12 @@ impl<P: Platform> Clone for Instance<P> {
 /// functions (through tables, globals and imports), so none may die before the others: an
 /// instance whose initialisation failed half-way also stays here, as the spec requires.
 pub struct Store<P: Platform> {
-    instances: RefCell<Vec<Instance<P>>>,
+    instances: Mutex<Vec<Instance<P>>>,
 }
 
 impl<P: Platform> Default for Store<P> {
     fn default() -> Self {
-        Store { instances: RefCell::new(Vec::new()) }
+        Store { instances: Mutex::new(Vec::new()) }
     }
 }
 
@@ -129,7 +132,7 @@ impl<P: Platform> Instance<P> {
     /// import. The instance stays in `store` even if its initialisation traps.
     pub fn new(
         store: &Store<P>,
-        module: Rc<CompiledModule>,
+        module: Arc<CompiledModule>,
         wasm: &[u8],
         resolve: &dyn Fn(&str, &str) -> Option<Extern<P>>,
     ) -> Result<Instance<P>, InstantiateError> {
@@ -137,8 +140,8 @@ impl<P: Platform> Instance<P> {
         let res = InstantiateError::Resource;
         let code = P::load_code(&module.image).map_err(res)?;
         let base = P::code_base(&code);
-        let vm: Box<UnsafeCell<[u64; vmctx::SIZE / 8]>> = Box::new(UnsafeCell::new([0; vmctx::SIZE / 8]));
-        let vm_addr = vm.get() as usize;
+        let vm: Box<VmCell<[u64; vmctx::SIZE / 8]>> = Box::new(VmCell::new([0; vmctx::SIZE / 8]));
+        let vm_addr = vm.as_ptr() as usize;
 
         let mut funcs: Vec<usize> = Vec::new();
         let mut host_funcrefs = Vec::new();
@@ -155,7 +158,7 @@ impl<P: Platform> Instance<P> {
                     if h.sig != *sig {
                         return Err(unlinkable(m, n, "incompatible import type"));
                     }
-                    if h.funcref.is_null() {
+                    if h.funcref == 0 {
                         let ctx = HostCtx::new(h.host.clone().expect("host function"));
                         let fr = Box::new(VMFuncRef {
                             code: base + module.image.host_trampolines[*t as usize] as usize,
@@ -166,7 +169,7 @@ impl<P: Platform> Instance<P> {
                         funcs.push(&*fr as *const VMFuncRef as usize);
                         host_funcrefs.push((fr, ctx));
                     } else {
-                        funcs.push(h.funcref as usize);
+                        funcs.push(h.funcref);
                     }
                     imported_funcs.push(h);
                 }
@@ -209,19 +212,19 @@ impl<P: Platform> Instance<P> {
         for g in &info.globals[info.num_imported_globals as usize..] {
             let init = g.init.as_ref().expect("local global has an initialiser");
             let v = init.eval(&|i| globals[i as usize].get().to_slot(), &func_ref);
-            globals.push(Rc::new(Global::new(g.ty, Val::from_slot(g.ty.ty, v))));
+            globals.push(Arc::new(Global::new(g.ty, Val::from_slot(g.ty.ty, v))));
         }
         let global_value = |i: u32| globals[i as usize].get().to_slot();
         for d in &info.tables[info.num_imported_tables as usize..] {
             let init = d.init.as_ref().map_or(0, |e| e.eval(&global_value, &func_ref));
             let t = Table::new(d.elem, d.limits.min, d.limits.max, init)
                 .ok_or_else(|| InstantiateError::Resource("table too large".into()))?;
-            tables.push(Rc::new(t));
+            tables.push(Arc::new(t));
         }
         if memory.is_none()
             && let Some(l) = info.memories.first()
         {
-            memory = Some(Rc::new(Memory::new(*l).map_err(res)?));
+            memory = Some(Arc::new(Memory::new(*l).map_err(res)?));
         }
 
         let elems: Vec<Vec<u64>> = info
@@ -241,8 +244,7 @@ impl<P: Platform> Instance<P> {
         let table_ptrs: Box<[usize]> = tables.iter().map(|t| t.vm_ptr() as usize).collect();
         let funcs = funcs.into_boxed_slice();
         {
-            // SAFETY: nothing else references the vmctx yet.
-            let v = unsafe { &mut *vm.get() };
+            let mut v = vm.get();
             let slot = |off: i32| off as usize / 8;
             if let Some(m) = &memory {
                 v[slot(vmctx::HEAP_BASE)] = m.base() as u64;
@@ -254,8 +256,9 @@ impl<P: Platform> Instance<P> {
             v[slot(vmctx::TABLES)] = table_ptrs.as_ptr() as u64;
             v[slot(vmctx::TYPE_IDS)] = type_ids.as_ptr() as u64;
             v[slot(vmctx::BUILTINS)] = builtins.as_ptr() as u64;
+            vm.set(v);
         }
-        let inner = Rc::new(InstanceInner {
+        let inner = Arc::new(InstanceInner {
             module: module.clone(),
             code,
             vmctx: vm,
@@ -270,13 +273,15 @@ impl<P: Platform> Instance<P> {
             memory,
             tables,
             globals,
-            data: RefCell::new(data),
-            elems: RefCell::new(elems),
+            data: Mutex::new(data),
+            elems: Mutex::new(elems),
         });
-        // SAFETY: the Rc's contents never move; compiled code reads this field only.
-        unsafe { (*inner.vmctx.get())[vmctx::INSTANCE as usize / 8] = Rc::as_ptr(&inner) as u64 };
+        // The Arc's contents never move; nothing has run this instance's code yet.
+        let mut v = inner.vmctx.get();
+        v[vmctx::INSTANCE as usize / 8] = Arc::as_ptr(&inner) as u64;
+        inner.vmctx.set(v);
         let instance = Instance(inner);
-        store.instances.borrow_mut().push(instance.clone());
+        store.instances.lock().push(instance.clone());
         instance.initialise()?;
         Ok(instance)
     }
@@ -291,19 +296,19 @@ impl<P: Platform> Instance<P> {
             match &seg.mode {
                 SegmentMode::Active { index, offset } => {
                     let at = offset.eval(&global_value, &func_ref) as u32;
-                    let items = core::mem::take(&mut inner.elems.borrow_mut()[i]);
+                    let items = core::mem::take(&mut inner.elems.lock()[i]);
                     if !inner.tables[*index as usize].init(u64::from(at), &items) {
                         return Err(InstantiateError::Trap(Trap::new(TrapKind::TableOutOfBounds)));
                     }
                 }
-                SegmentMode::Declared => inner.elems.borrow_mut()[i] = Vec::new(),
+                SegmentMode::Declared => inner.elems.lock()[i] = Vec::new(),
                 SegmentMode::Passive => {}
             }
         }
         for (i, seg) in info.data.iter().enumerate() {
             if let SegmentMode::Active { offset, .. } = &seg.mode {
                 let at = offset.eval(&global_value, &func_ref) as u32;
-                let bytes = core::mem::take(&mut inner.data.borrow_mut()[i]);
+                let bytes = core::mem::take(&mut inner.data.lock()[i]);
                 let mem = inner.memory.as_ref().expect("validated: memory exists");
                 if !mem.write(u64::from(at), &bytes) {
                     return Err(InstantiateError::Trap(Trap::new(TrapKind::MemoryOutOfBounds)));
@@ -323,7 +328,7 @@ impl<P: Platform> Instance<P> {
         let t = info.funcs[index as usize];
         FuncHandle {
             sig: info.types[t as usize].clone(),
-            funcref: inner.funcs[index as usize] as *const VMFuncRef,
+            funcref: inner.funcs[index as usize],
             entry: P::code_base(&inner.code) + inner.module.image.entry_trampolines[t as usize] as usize,
             host: None,
             _owner: Some(inner.clone()),
@@ -332,12 +337,12 @@ impl<P: Platform> Instance<P> {
     }
 
     /// The module this instance runs.
-    pub fn module(&self) -> &Rc<CompiledModule> {
+    pub fn module(&self) -> &Arc<CompiledModule> {
         &self.0.module
     }
 
     /// Linear memory 0, if the module has or imports one.
-    pub fn memory(&self) -> Option<&Rc<Memory<P>>> {
+    pub fn memory(&self) -> Option<&Arc<Memory<P>>> {
         self.0.memory.as_ref()
     }
 

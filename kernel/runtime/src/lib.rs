@@ -15,9 +15,24 @@
 //! be free of unsafe. The unsafe blocks sit in a few places, each with a `// SAFETY:` comment:
 //! calling compiled code ([`func::FuncHandle::call`]), the host-function callback that reads the
 //! trampoline's value array ([`func`]), builtins finding their instance from the vmctx
-//! ([`builtins`]), writing the vmctx ([`instance`]), copying bytes into and out of linear memory
-//! ([`memory`]), and the cells shared with compiled code (table storage, global cells, the
-//! `VMMemory` descriptor), which Wasm writes behind the runtime's back.
+//! ([`builtins`]), copying bytes into and out of linear memory ([`memory`]), and the cells
+//! shared with compiled code ([`vmcell`]: global cells, the `VMTable` and `VMMemory`
+//! descriptors, the vmctx), which Wasm writes behind the runtime's back and which may be shared
+//! between threads only under the rules below.
+//!
+//! # Threads
+//! Instances, function handles, memories, tables, globals and stores are `Send + Sync` (given a
+//! [`Platform`] whose `Code` and `Memory` are, which the trait requires): the kernel runs each Wasm
+//! task on its own preemptively scheduled thread, and IPC runs a server's handler on the caller's
+//! thread. Sharing is `Arc`; host function bodies are `Send + Sync`. The runtime's own mutable
+//! state (the store's instance list, a memory's reservation, a table's element vector, an
+//! instance's data and element segments) sits behind `spin::Mutex`es held briefly and never across
+//! a call into compiled code, which may call back into the runtime through builtins and host
+//! functions. What compiled code reads and writes directly (global cells, the table and memory
+//! descriptors, the vmctx: [`vmcell::VmCell`]; table elements; linear memory) cannot be locked: it
+//! is reached by one CPU at a time in single aligned words, and the embedder runs one call at a
+//! time per instance (and per group of instances sharing a table, memory or global) — the kernel's
+//! IPC layer guarantees it.
 #![no_std]
 
 extern crate alloc;
@@ -33,6 +48,7 @@ pub mod stub;
 pub mod table;
 pub mod types;
 pub mod values;
+pub mod vmcell;
 
 pub use func::{FuncHandle, HostFn, RawHostFn, VMLimits};
 pub use global::Global;

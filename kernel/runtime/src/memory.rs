@@ -2,12 +2,13 @@
 //! grows with `memory.grow`, described to compiled code by a `VMMemory { base, length }`.
 
 use crate::platform::Platform;
+use crate::vmcell::VmCell;
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
-use core::cell::{RefCell, UnsafeCell};
 use hayabusa_compiler::module::Limits;
+use spin::Mutex;
 
 pub const PAGE_SIZE: u64 = 65536;
 /// Wasm's 32-bit page limit.
@@ -15,15 +16,21 @@ pub const MAX_PAGES: u64 = 65536;
 
 /// Layout of [`hayabusa_compiler::env::vmctx::memory`].
 #[repr(C)]
+#[derive(Clone, Copy)]
 pub struct VMMemory {
     pub base: *mut u8,
     pub length: u64,
 }
 
+/// The bytes themselves are read and written by compiled code and by the runtime through raw
+/// addresses, unsynchronised: like the [`VmCell`]s, they are reached by one call at a time.
 pub struct Memory<P: Platform> {
-    handle: RefCell<P::Memory>,
-    base: *mut u8,
-    vm: Box<UnsafeCell<VMMemory>>,
+    /// The reservation; locked only to change what is accessible (`grow`).
+    handle: Mutex<P::Memory>,
+    /// Address of byte 0 (fixed for the memory's life).
+    base: usize,
+    /// `length` changes under the `handle` lock only; compiled code reads it: see [`VmCell`].
+    vm: Box<VmCell<VMMemory>>,
     pub max_pages: Option<u64>,
 }
 
@@ -34,23 +41,21 @@ impl<P: Platform> Memory<P> {
             return Err("initial memory size too large".into());
         }
         let handle = P::reserve_memory(limits.min * PAGE_SIZE)?;
-        let base = P::memory_base(&handle) as *mut u8;
-        let vm = Box::new(UnsafeCell::new(VMMemory { base, length: limits.min * PAGE_SIZE }));
-        Ok(Memory { handle: RefCell::new(handle), base, vm, max_pages: limits.max })
+        let base = P::memory_base(&handle);
+        let vm = Box::new(VmCell::new(VMMemory { base: base as *mut u8, length: limits.min * PAGE_SIZE }));
+        Ok(Memory { handle: Mutex::new(handle), base, vm, max_pages: limits.max })
     }
 
     pub fn vm_ptr(&self) -> *mut VMMemory {
-        self.vm.get()
+        self.vm.as_ptr()
     }
 
     pub fn base(&self) -> *mut u8 {
-        self.base
+        self.base as *mut u8
     }
 
     pub fn len_bytes(&self) -> u64 {
-        // SAFETY: the VMMemory is only written by `grow`, on the thread running Wasm; compiled
-        // code only reads it.
-        unsafe { (*self.vm.get()).length }
+        self.vm.get().length
     }
 
     pub fn pages(&self) -> u64 {
@@ -59,15 +64,16 @@ impl<P: Platform> Memory<P> {
 
     /// Grows by `delta` pages; returns the old size in pages, or None if that is not possible.
     pub fn grow(&self, delta: u64) -> Option<u64> {
+        // Held for the whole read-modify-write: two grows never interleave. The platform call
+        // does not run Wasm, so no call under the lock can come back here.
+        let mut handle = self.handle.lock();
         let old = self.pages();
         let new = old.checked_add(delta)?;
         if new > self.max_pages.unwrap_or(MAX_PAGES).min(MAX_PAGES) {
             return None;
         }
-        let mut handle = self.handle.try_borrow_mut().ok()?;
         P::set_accessible(&mut handle, new * PAGE_SIZE).ok()?;
-        // SAFETY: see `len_bytes`; no other reference to the VMMemory is live here.
-        unsafe { (*self.vm.get()).length = new * PAGE_SIZE };
+        self.vm.set(VMMemory { base: self.base(), length: new * PAGE_SIZE });
         Some(old)
     }
 
@@ -83,7 +89,7 @@ impl<P: Platform> Memory<P> {
         }
         // SAFETY: bounds checked against the accessible (read-write) prefix; `ptr::copy` allows
         // `data` to lie in this memory too.
-        unsafe { core::ptr::copy(data.as_ptr(), self.base.add(offset as usize), data.len()) };
+        unsafe { core::ptr::copy(data.as_ptr(), self.base().add(offset as usize), data.len()) };
         true
     }
 
@@ -93,7 +99,7 @@ impl<P: Platform> Memory<P> {
             return false;
         }
         // SAFETY: bounds checked against the accessible prefix.
-        unsafe { core::ptr::write_bytes(self.base.add(offset as usize), value, len as usize) };
+        unsafe { core::ptr::write_bytes(self.base().add(offset as usize), value, len as usize) };
         true
     }
 
@@ -105,7 +111,7 @@ impl<P: Platform> Memory<P> {
         }
         // SAFETY: both ranges are checked against their memories' accessible prefixes;
         // `ptr::copy` allows overlap.
-        unsafe { core::ptr::copy(src_mem.base.add(src as usize), self.base.add(dst as usize), len as usize) };
+        unsafe { core::ptr::copy(src_mem.base().add(src as usize), self.base().add(dst as usize), len as usize) };
         true
     }
 
@@ -116,7 +122,7 @@ impl<P: Platform> Memory<P> {
         }
         // SAFETY: bounds checked against the accessible prefix; `ptr::copy` allows `out` to lie
         // in this memory too.
-        unsafe { core::ptr::copy(self.base.add(offset as usize), out.as_mut_ptr(), out.len()) };
+        unsafe { core::ptr::copy(self.base().add(offset as usize), out.as_mut_ptr(), out.len()) };
         true
     }
 

@@ -8,15 +8,17 @@ use hayabusa_compiler::Image;
 /// What the runtime needs from the operating system. Implemented by a zero-sized type:
 /// `hayabusa_compiler_host::Linux` (mmap, signals) and the kernel's `wasm::platform::Kernel`
 /// (lazy reservations, the code area, exception handlers). All functions are called on the thread
-/// that runs the Wasm code.
+/// that runs the Wasm code — which may be a different thread for each call, so the loaded code
+/// and the reservations must be `Send + Sync` (they are owned by instances and memories that any
+/// thread may hold).
 pub trait Platform: 'static {
     /// A loaded code image: a read + execute copy of [`Image::code`] whose trap table is known to
     /// the fault handler until it is dropped.
-    type Code: 'static;
+    type Code: Send + Sync + 'static;
     /// A reservation of [`hayabusa_compiler::translate::GUARD_RESERVATION`] bytes whose first
     /// `accessible` bytes are readable and writable (zero-filled when first made so) and whose
     /// rest faults. Released when dropped.
-    type Memory: 'static;
+    type Memory: Send + Sync + 'static;
 
     /// Maps `image` executable and registers its trap sites.
     fn load_code(image: &Image) -> Result<Self::Code, String>;

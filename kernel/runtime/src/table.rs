@@ -1,15 +1,17 @@
 //! Tables of references, described to compiled code by a `VMTable { elements, length }`.
 
+use crate::vmcell::VmCell;
 use alloc::boxed::Box;
 use alloc::vec;
 use alloc::vec::Vec;
-use core::cell::UnsafeCell;
 use hayabusa_compiler::ValType;
+use spin::Mutex;
 
 /// Growth beyond this many elements fails (an implementation limit the spec allows).
 pub const MAX_ELEMENTS: u64 = 10_000_000;
 
 #[repr(C)]
+#[derive(Clone, Copy)]
 pub struct VMTable {
     pub elements: *mut u64,
     pub length: u64,
@@ -18,8 +20,12 @@ pub struct VMTable {
 pub struct Table {
     pub elem: ValType,
     pub max: Option<u64>,
-    vm: Box<UnsafeCell<VMTable>>,
-    storage: UnsafeCell<Vec<u64>>,
+    /// Mirrors `storage` (its buffer and length) for compiled code: see [`VmCell`].
+    vm: Box<VmCell<VMTable>>,
+    /// The elements. Compiled code writes them through `VMTable.elements` without the lock
+    /// (see [`VmCell`] for why that is sound); the lock serialises the runtime's own
+    /// operations, above all `grow`, which moves the buffer.
+    storage: Mutex<Vec<u64>>,
 }
 
 impl Table {
@@ -29,24 +35,15 @@ impl Table {
         }
         let mut storage = vec![init; min as usize];
         let vm = VMTable { elements: storage.as_mut_ptr(), length: min };
-        Some(Table { elem, max, vm: Box::new(UnsafeCell::new(vm)), storage: UnsafeCell::new(storage) })
+        Some(Table { elem, max, vm: Box::new(VmCell::new(vm)), storage: Mutex::new(storage) })
     }
 
     pub fn vm_ptr(&self) -> *mut VMTable {
-        self.vm.get()
-    }
-
-    /// The elements. Wasm code writes them through `VMTable.elements`; no reference from here
-    /// is held while Wasm runs.
-    #[allow(clippy::mut_from_ref)]
-    fn elems(&self) -> &mut Vec<u64> {
-        // SAFETY: only this thread touches the table (the runtime is single-threaded per store),
-        // and callers never hold two of these borrows at once or across calls into Wasm.
-        unsafe { &mut *self.storage.get() }
+        self.vm.as_ptr()
     }
 
     pub fn len(&self) -> u64 {
-        self.elems().len() as u64
+        self.storage.lock().len() as u64
     }
 
     pub fn is_empty(&self) -> bool {
@@ -54,11 +51,11 @@ impl Table {
     }
 
     pub fn get(&self, i: u64) -> Option<u64> {
-        self.elems().get(i as usize).copied()
+        self.storage.lock().get(i as usize).copied()
     }
 
     pub fn set(&self, i: u64, v: u64) -> bool {
-        match self.elems().get_mut(i as usize) {
+        match self.storage.lock().get_mut(i as usize) {
             Some(slot) => {
                 *slot = v;
                 true
@@ -67,25 +64,21 @@ impl Table {
         }
     }
 
-    fn sync_vm(&self) {
-        let e = self.elems();
-        // SAFETY: see `elems`; the VMTable mirrors the vector after every reallocation.
-        unsafe { *self.vm.get() = VMTable { elements: e.as_mut_ptr(), length: e.len() as u64 } };
-    }
-
     pub fn grow(&self, delta: u64, init: u64) -> Option<u64> {
-        let old = self.len();
+        let mut e = self.storage.lock();
+        let old = e.len() as u64;
         let new = old.checked_add(delta)?;
         if new > self.max.unwrap_or(u64::from(u32::MAX)) || new > MAX_ELEMENTS {
             return None;
         }
-        self.elems().resize(new as usize, init);
-        self.sync_vm();
+        e.resize(new as usize, init);
+        // The VMTable mirrors the vector after every reallocation (still under the lock).
+        self.vm.set(VMTable { elements: e.as_mut_ptr(), length: new });
         Some(old)
     }
 
     pub fn fill(&self, dst: u64, v: u64, len: u64) -> bool {
-        let e = self.elems();
+        let mut e = self.storage.lock();
         match dst.checked_add(len) {
             Some(end) if end <= e.len() as u64 => {
                 e[dst as usize..end as usize].fill(v);
@@ -97,18 +90,29 @@ impl Table {
 
     /// Copies `len` elements of `src` starting at `s` to `d` (the tables may be the same).
     pub fn copy_from(&self, src: &Table, d: u64, s: u64, len: u64) -> bool {
-        let (dl, sl) = (self.len(), src.len());
-        if d.checked_add(len).is_none_or(|e| e > dl) || s.checked_add(len).is_none_or(|e| e > sl) {
-            return false;
+        let in_bounds = |at: u64, n: usize| at.checked_add(len).is_some_and(|end| end <= n as u64);
+        if core::ptr::eq(self, src) {
+            let mut e = self.storage.lock();
+            if !in_bounds(d, e.len()) || !in_bounds(s, e.len()) {
+                return false;
+            }
+            e.copy_within(s as usize..(s + len) as usize, d as usize);
+            return true;
         }
-        let items: Vec<u64> = src.elems()[s as usize..(s + len) as usize].to_vec();
-        self.elems()[d as usize..(d + len) as usize].copy_from_slice(&items);
-        true
+        // One lock at a time: two tables copying into each other cannot deadlock.
+        let items: Vec<u64> = {
+            let e = src.storage.lock();
+            if !in_bounds(s, e.len()) {
+                return false;
+            }
+            e[s as usize..(s + len) as usize].to_vec()
+        };
+        self.init(d, &items)
     }
 
     /// Writes `items` at `d`; false if out of bounds.
     pub fn init(&self, d: u64, items: &[u64]) -> bool {
-        let e = self.elems();
+        let mut e = self.storage.lock();
         match d.checked_add(items.len() as u64) {
             Some(end) if end <= e.len() as u64 => {
                 e[d as usize..end as usize].copy_from_slice(items);

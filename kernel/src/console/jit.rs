@@ -5,11 +5,11 @@
 //! only that call, after which the instance keeps working.
 use alloc::boxed::Box;
 use alloc::format;
-use alloc::rc::Rc;
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
-use core::cell::RefCell;
+use spin::Mutex;
 
 use hayabusa_compiler::module::ValType;
 use hayabusa_compiler::{BoundsChecks, CompiledModule, OptLevel, Sig};
@@ -110,13 +110,13 @@ fn format_value(ty: ValType, bits: u64) -> String {
 }
 
 /// The sample's imports: `env.print_i32` adds a line to `out`, `env.mul` multiplies.
-fn imports(out: &Rc<RefCell<Vec<String>>>) -> [(&'static str, FuncHandle); 2] {
+fn imports(out: &Arc<Mutex<Vec<String>>>) -> [(&'static str, FuncHandle); 2] {
     let out = out.clone();
     let print = FuncHandle::host(
         Sig { params: vec![ValType::I32], results: vec![] },
         Box::new(move |args| {
             let shown: Vec<String> = args.iter().map(|a| format_value(a.ty(), a.to_slot())).collect();
-            out.borrow_mut().push(format!("jit: env.print_i32({})", shown.join(", ")));
+            out.lock().push(format!("jit: env.print_i32({})", shown.join(", ")));
             Vec::new()
         }),
     );
@@ -129,25 +129,25 @@ fn imports(out: &Rc<RefCell<Vec<String>>>) -> [(&'static str, FuncHandle); 2] {
 }
 
 fn run_sample(module: CompiledModule) -> Vec<String> {
-    let out = Rc::new(RefCell::new(Vec::new()));
+    let out = Arc::new(Mutex::new(Vec::new()));
     let store = Store::new();
     let imports = imports(&out);
     let resolve = |module: &str, name: &str| {
         let (_, f) = imports.iter().find(|(n, _)| module == "env" && *n == name)?;
         Some(Extern::Func(f.clone()))
     };
-    let instance = match Instance::new(&store, Rc::new(module), SAMPLE, &resolve) {
+    let instance = match Instance::new(&store, Arc::new(module), SAMPLE, &resolve) {
         Ok(i) => i,
         Err(e) => return vec![format!("jit: instantiation failed: {e}")],
     };
     if let Some(m) = instance.memory() {
-        out.borrow_mut().push(format!("jit: instantiated: memory of {} pages at {:#x}", m.pages(), m.base() as usize));
+        out.lock().push(format!("jit: instantiated: memory of {} pages at {:#x}", m.pages(), m.base() as usize));
     }
     for (name, args) in CALLS {
         let line = call(&instance, name, args);
-        out.borrow_mut().push(line);
+        out.lock().push(line);
     }
-    out.take()
+    core::mem::take(&mut *out.lock())
 }
 
 /// Calls export `name` with raw argument bits (i32 zero-extended, floats as their bits) and

@@ -37,6 +37,18 @@ pub type Store = hayabusa_runtime::Store<Kernel>;
 pub type Extern = hayabusa_runtime::Extern<Kernel>;
 pub type FuncHandle = hayabusa_runtime::FuncHandle<Kernel>;
 
+// Wasm tasks run on their own kernel threads, and the IPC direct path runs a server's handler on
+// the caller's thread: everything the runtime hands out must cross threads. (`CodeMemory` and
+// `Reservation` hold plain addresses, so they are `Send + Sync` without help.)
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Instance>();
+    assert_send_sync::<Store>();
+    assert_send_sync::<Extern>();
+    assert_send_sync::<FuncHandle>();
+    assert_send_sync::<hayabusa_runtime::Memory<Kernel>>();
+};
+
 impl Platform for Kernel {
     type Code = CodeMemory;
     type Memory = Reservation;

@@ -7,7 +7,7 @@
 use arbitrary::{Arbitrary, Unstructured};
 use hayabusa_compiler::{BoundsChecks, CompileOptions, OptLevel};
 use hayabusa_compiler_host::{Extern, Instance, InstantiateError, Store, Val, cpu};
-use std::rc::Rc;
+use std::sync::Arc;
 
 fn data(seed: u64, len: usize) -> Vec<u8> {
     let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
@@ -79,7 +79,7 @@ fn main() {
         };
         let exports: Vec<String> = compiled.info.exports.iter().map(|e| e.name.clone()).collect();
         let store = Store::new();
-        let inst = match Instance::new(&store, Rc::new(compiled), &wasm, &|_, _| None) {
+        let inst = match Instance::new(&store, Arc::new(compiled), &wasm, &|_, _| None) {
             Ok(i) => i,
             Err(InstantiateError::Trap(_)) => {
                 println!("{seed}\t-\tinstantiate-trap");

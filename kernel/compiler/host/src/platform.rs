@@ -18,7 +18,9 @@ const HOST_STACK_RESERVE: usize = 256 << 10;
 
 thread_local! {
     /// This thread's limits record (its address goes into the vmctx of every instance created
-    /// on the thread; leaked, since those may outlive the thread's other state).
+    /// on the thread; leaked, since those may outlive the thread's other state). Instances are
+    /// `Send + Sync`, but their stack checks use this record of the creating thread: call them
+    /// from that thread.
     static LIMITS: &'static VMLimits = Box::leak(Box::new(VMLimits::new(0)));
 }
 

@@ -10,6 +10,13 @@ pub struct Mapping {
     len: usize,
 }
 
+// SAFETY: a mapping is an address range owned by this value, not by a thread: `mprotect` and
+// `munmap` work on it from any thread, and the methods taking `&self` only change protections
+// (a system call the kernel serialises), never Rust-visible state.
+unsafe impl Send for Mapping {}
+// SAFETY: see `Send` above.
+unsafe impl Sync for Mapping {}
+
 impl Mapping {
     /// Reserves `len` bytes (rounded up to pages) with no access rights.
     pub fn reserve(len: usize) -> io::Result<Mapping> {

@@ -8,8 +8,8 @@ use hayabusa_compiler_host::Global;
 use hayabusa_compiler_host::{Extern, Instance, Store, Val};
 use hayabusa_compiler::module::GlobalType;
 use hayabusa_compiler::{Sig, ValType};
-use std::cell::Cell;
-use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 const CONTROL: &str = r#"
 (module
@@ -68,17 +68,17 @@ const IMPORTS: &str = r#"
 
 #[test]
 fn host_imports_globals_start_and_tables() {
-    let calls = Rc::new(Cell::new(0));
+    let calls = Arc::new(AtomicU32::new(0));
     let seen = calls.clone();
     let add3 = FuncHandle::host(
         Sig { params: vec![ValType::I32], results: vec![ValType::I32] },
         Box::new(move |args: &[Val]| {
-            seen.set(seen.get() + 1);
+            seen.fetch_add(1, Ordering::Relaxed);
             let Val::I32(x) = args[0] else { panic!("i32 argument") };
             vec![Val::I32(x + 3)]
         }),
     );
-    let counter = Rc::new(Global::new(GlobalType { ty: ValType::I64, mutable: true }, Val::I64(0)));
+    let counter = Arc::new(Global::new(GlobalType { ty: ValType::I64, mutable: true }, Val::I64(0)));
     let wasm = wat::parse_str(IMPORTS).unwrap();
     let module = hayabusa_compiler::compile(&wasm, &options(Default::default(), Default::default())).unwrap();
     let store = Store::new();
@@ -88,10 +88,10 @@ fn host_imports_globals_start_and_tables() {
         ("env", "counter") => Some(Extern::Global(c2.clone())),
         _ => None,
     };
-    let i = Instance::new(&store, Rc::new(module), &wasm, &resolve).unwrap();
+    let i = Instance::new(&store, Arc::new(module), &wasm, &resolve).unwrap();
     assert_eq!(counter.get(), Val::I64(100), "start function ran");
     assert_eq!(call(&i, "via_host", &[I32(1)]), Ok(vec![I32(7)]));
-    assert_eq!(calls.get(), 2);
+    assert_eq!(calls.load(Ordering::Relaxed), 2);
     call(&i, "bump", &[]).unwrap();
     assert_eq!(counter.get(), Val::I64(101));
     assert_eq!(call(&i, "is_null", &[I32(1)]), Ok(vec![I32(1)]));
@@ -106,6 +106,6 @@ fn unsatisfied_import_is_refused() {
     let wasm = wat::parse_str(IMPORTS).unwrap();
     let module = hayabusa_compiler::compile(&wasm, &options(Default::default(), Default::default())).unwrap();
     let store = Store::new();
-    let err = Instance::new(&store, Rc::new(module), &wasm, &|_, _| None).err().expect("refused");
+    let err = Instance::new(&store, Arc::new(module), &wasm, &|_, _| None).err().expect("refused");
     assert!(err.to_string().contains("unknown import: env::add3"), "{err}");
 }

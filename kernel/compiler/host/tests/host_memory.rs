@@ -7,8 +7,7 @@ use common::*;
 use hayabusa_compiler::{Sig, ValType};
 use hayabusa_compiler_host::Val::I32;
 use hayabusa_compiler_host::{Extern, FuncHandle, Instance, Memory, Store};
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 const WAT: &str = r#"
 (module
@@ -23,7 +22,7 @@ const WAT: &str = r#"
 
 #[test]
 fn host_functions_reach_the_callers_memory() {
-    let memory: Rc<RefCell<Option<Rc<Memory>>>> = Rc::new(RefCell::new(None));
+    let memory: Arc<Mutex<Option<Arc<Memory>>>> = Arc::new(Mutex::new(None));
     let bound = memory.clone();
     let i32s = |n| vec![ValType::I32; n];
     // Sums the bytes at [ptr, ptr + len) and overwrites the first with the sum; -1 if out of bounds.
@@ -31,7 +30,7 @@ fn host_functions_reach_the_callers_memory() {
         Sig { params: i32s(2), results: i32s(1) },
         Box::new(move |args| {
             let (I32(ptr), I32(len)) = (args[0], args[1]) else { panic!("i32 arguments") };
-            let mem = bound.borrow();
+            let mem = bound.lock().unwrap().clone();
             let mem = mem.as_ref().expect("bound after instantiation");
             let Some(bytes) = mem.read(ptr as u32 as u64, len as u32 as u64) else { return vec![I32(-1)] };
             let sum = bytes.iter().map(|b| u32::from(*b)).sum::<u32>() as i32;
@@ -48,8 +47,8 @@ fn host_functions_reach_the_callers_memory() {
         ("env", "double") => Some(Extern::Func(double.clone())),
         _ => None,
     };
-    let i = Instance::new(&store, Rc::new(module), &wasm, &resolve).unwrap();
-    *memory.borrow_mut() = i.memory().cloned();
+    let i = Instance::new(&store, Arc::new(module), &wasm, &resolve).unwrap();
+    *memory.lock().unwrap() = i.memory().cloned();
 
     assert_eq!(call(&i, "sum", &[I32(16), I32(4)]), Ok(vec![I32(10)]));
     assert_eq!(call(&i, "first", &[]), Ok(vec![I32(10)]));

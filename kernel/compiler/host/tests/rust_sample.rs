@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use hayabusa_compiler_host::{Extern, Instance, Store, Val};
 use std::path::PathBuf;
-use std::rc::Rc;
+use std::sync::Arc;
 
 fn samples() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples")
@@ -26,7 +26,7 @@ fn rust_sample_matches_reference_engine() {
             let wasm = std::fs::read(samples().join(format!("rust-sample-{profile}.wasm"))).unwrap();
             let module = hayabusa_compiler::compile(&wasm, &opts).expect("rustc output compiles");
             let store = Store::new();
-            let inst = Instance::new(&store, Rc::new(module), &wasm, &|_, _| None).expect("instantiates");
+            let inst = Instance::new(&store, Arc::new(module), &wasm, &|_, _| None).expect("instantiates");
             for line in expected.lines().filter(|l| l.starts_with(profile)) {
                 let (call, want) = line.split_once(" => ").unwrap();
                 let mut words = call.split_whitespace().skip(1);

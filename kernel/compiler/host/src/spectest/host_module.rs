@@ -4,7 +4,7 @@ use crate::{Extern, FuncHandle, Global, Memory, Table, Val};
 use hayabusa_compiler::module::{GlobalType, Limits};
 use hayabusa_compiler::{Sig, ValType};
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// Builds the exports of `spectest` (prints do nothing: the scripts only check they link).
 pub fn spectest_exports() -> HashMap<&'static str, Extern> {
@@ -21,16 +21,16 @@ pub fn spectest_exports() -> HashMap<&'static str, Extern> {
     m.insert("print_f64", print(&[F64]));
     m.insert("print_i32_f32", print(&[I32, F32]));
     m.insert("print_f64_f64", print(&[F64, F64]));
-    let global = |ty, v| Extern::Global(Rc::new(Global::new(GlobalType { ty, mutable: false }, v)));
+    let global = |ty, v| Extern::Global(Arc::new(Global::new(GlobalType { ty, mutable: false }, v)));
     m.insert("global_i32", global(I32, Val::I32(666)));
     m.insert("global_i64", global(I64, Val::I64(666)));
     m.insert("global_f32", global(F32, Val::F32(666.6f32.to_bits())));
     m.insert("global_f64", global(F64, Val::F64(666.6f64.to_bits())));
     if let Some(t) = Table::new(FuncRef, 10, Some(20), 0) {
-        m.insert("table", Extern::Table(Rc::new(t)));
+        m.insert("table", Extern::Table(Arc::new(t)));
     }
     if let Ok(mem) = Memory::new(Limits { min: 1, max: Some(2) }) {
-        m.insert("memory", Extern::Memory(Rc::new(mem)));
+        m.insert("memory", Extern::Memory(Arc::new(mem)));
     }
     m
 }

@@ -6,7 +6,7 @@ use super::values;
 use crate::{Extern, Instance, InstantiateError, Store, Trap, Val};
 use hayabusa_compiler::{CompileOptions, CompiledModule, ErrorKind, TrapKind};
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 use wast::{QuoteWat, WastDirective, WastExecute, WastInvoke};
 
 #[derive(Clone)]
@@ -188,7 +188,7 @@ impl<'a> Runner<'a> {
                 return Ok(Ok(Slot::Skipped(f.clone())));
             }
         }
-        let module: Rc<CompiledModule> = Rc::new(module);
+        let module: Arc<CompiledModule> = Arc::new(module);
         let resolve = |m: &str, n: &str| -> Option<Extern> {
             if m == "spectest" {
                 return self.spectest.get(n).cloned();

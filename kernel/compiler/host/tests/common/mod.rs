@@ -4,7 +4,7 @@
 
 use hayabusa_compiler::{BoundsChecks, CompileOptions, OptLevel};
 use hayabusa_compiler_host::{Extern, Instance, Store, Trap, Val, cpu};
-use std::rc::Rc;
+use std::sync::Arc;
 
 pub fn options(opt: OptLevel, bounds: BoundsChecks) -> CompileOptions {
     CompileOptions { opt, cpu: cpu::host_features(), bounds, clock: None }
@@ -15,7 +15,7 @@ pub fn instantiate_with(wat: &str, opts: &CompileOptions) -> Instance {
     let module = hayabusa_compiler::compile(&wasm, opts).expect("compiles");
     // Leaked: tests keep their instances for the whole process.
     let store: &'static Store = Box::leak(Box::new(Store::new()));
-    Instance::new(store, Rc::new(module), &wasm, &|_, _| None).expect("instantiates")
+    Instance::new(store, Arc::new(module), &wasm, &|_, _| None).expect("instantiates")
 }
 
 pub fn instantiate(wat: &str) -> Instance {
