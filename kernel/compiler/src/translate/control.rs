@@ -123,12 +123,18 @@ pub fn end(b: &mut FunctionBuilder, st: &mut State) -> Option<Frame> {
     Some(frame)
 }
 
-pub fn br(b: &mut FunctionBuilder, st: &mut State, depth: u32) {
+/// The block a branch to `depth` jumps to and how many values it carries; a branch to a block
+/// or `if` (not a loop) makes that frame's exit reachable.
+fn branch_to(st: &mut State, depth: u32) -> (Block, usize) {
     let frame = st.frame_mut(depth);
     if !matches!(frame.kind, FrameKind::Loop { .. }) {
         frame.exit_reached = true;
     }
-    let (target, n) = frame.branch_target();
+    frame.branch_target()
+}
+
+pub fn br(b: &mut FunctionBuilder, st: &mut State, depth: u32) {
+    let (target, n) = branch_to(st, depth);
     let values = st.peek_n(n).to_vec();
     jump(b, target, &values);
     st.reachable = false;
@@ -136,11 +142,7 @@ pub fn br(b: &mut FunctionBuilder, st: &mut State, depth: u32) {
 
 pub fn br_if(b: &mut FunctionBuilder, st: &mut State, depth: u32) {
     let cond = st.pop();
-    let frame = st.frame_mut(depth);
-    if !matches!(frame.kind, FrameKind::Loop { .. }) {
-        frame.exit_reached = true;
-    }
-    let (target, n) = frame.branch_target();
+    let (target, n) = branch_to(st, depth);
     let values = args(st.peek_n(n));
     let cont = b.create_block();
     b.ins().brif(cond, target, &values, cont, &[]);
@@ -165,11 +167,7 @@ pub fn br_table(b: &mut FunctionBuilder, st: &mut State, targets: &[u32], defaul
     b.ins().br_table(index, jt);
     for (depth, blk) in edges {
         b.switch_to_block(blk);
-        let frame = st.frame_mut(depth);
-        if !matches!(frame.kind, FrameKind::Loop { .. }) {
-            frame.exit_reached = true;
-        }
-        let (target, n) = frame.branch_target();
+        let (target, n) = branch_to(st, depth);
         let values = st.peek_n(n).to_vec();
         jump(b, target, &values);
     }
