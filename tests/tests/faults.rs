@@ -1,7 +1,7 @@
 //! Deliberate kernel faults (`test-hooks` console commands): each prints its report and makes the
+//! kernel report failure — not a hang, not a triple fault. One boot per fault.
 
 #![forbid(unsafe_code)]
-//! kernel report failure — not a hang, not a triple fault. One boot per fault.
 
 use hayabusa_tests::{Outcome, SessionError, boot};
 
@@ -11,16 +11,21 @@ const EXCEPTION: &str = "!!! CPU exception: ";
 /// Boots, types `fault <kind>`, waits for a report line starting with `start` and containing
 /// `contains`, and for the failure exit. Returns the report (from its first line on).
 fn fault(kind: &str, start: &str, contains: &str) -> Result<String, SessionError> {
+    fault_with_preamble(kind, start, contains).map(|(_, report)| report)
+}
+
+/// Like [`fault`], also returning what the kernel printed between the command and the report.
+fn fault_with_preamble(kind: &str, start: &str, contains: &str) -> Result<(String, String), SessionError> {
     let mut vm = boot();
     vm.expect_prompt()?;
     vm.send(&format!("fault {kind}\n"))?;
-    vm.expect(start)?;
+    let preamble = vm.expect(start)?;
     let first_line = vm.expect("\n")?;
     vm.expect_exit(Outcome::KernelFailure)?;
     let transcript = vm.transcript().replace('\r', "");
     let report = &transcript[transcript.rfind(start).unwrap_or(0)..];
     assert!(first_line.contains(contains), "report's first line lacks {contains:?}:\n{report}");
-    Ok(report.to_string())
+    Ok((preamble, report.to_string()))
 }
 
 /// Checks the register lines; `error code:` only for exceptions where the CPU pushes one.
@@ -79,18 +84,12 @@ fn invalid_opcode() -> Result<(), SessionError> {
 /// A touch past a reservation's accessible part is not mapped lazily: it is a real page fault.
 #[test]
 fn reservation_guard_page() -> Result<(), SessionError> {
-    let mut vm = boot();
-    vm.expect_prompt()?;
-    vm.send("fault guard\n")?;
-    vm.expect("touching guard page at ")?;
-    let addr = vm.expect("\n")?.trim().to_string();
-    vm.expect(EXCEPTION)?;
-    let first_line = vm.expect("\n")?;
-    vm.expect_exit(Outcome::KernelFailure)?;
-    let transcript = vm.transcript().replace('\r', "");
-    let report = &transcript[transcript.rfind(EXCEPTION).unwrap_or(0)..];
-    assert!(first_line.contains("(#PF, vector 14)"), "{report}");
-    assert_registers(report, true);
+    let (preamble, report) = fault_with_preamble("guard", EXCEPTION, "(#PF, vector 14)")?;
+    let addr = preamble
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("touching guard page at "))
+        .unwrap_or_else(|| panic!("no guard address announced before the report:\n{preamble}"));
+    assert_registers(&report, true);
     assert!(report.contains(&format!("CR2: {addr}\n")), "CR2 is not the guard address {addr}:\n{report}");
     Ok(())
 }
