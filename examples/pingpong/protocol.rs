@@ -3,8 +3,11 @@
 
 use hayabusa_abi::{Error, Message};
 
-/// The one request kind.
+/// The request kind the pingpong servers answer.
 pub const PING: u32 = 1;
+/// Makes the server trap while it handles the call (for the tests: the caller must get
+/// `PEER_DIED`, and a restarted server must be reachable again).
+pub const CRASH: u32 = 2;
 
 fn byte(round: u32, i: usize) -> u8 {
     (round as usize).wrapping_mul(31).wrapping_add(i) as u8
@@ -22,8 +25,10 @@ pub fn request(msg: &mut Message, round: u32, len: usize) -> Result<(), Error> {
 
 /// The server's side: turns a request into its reply, in place.
 pub fn answer(msg: &mut Message) -> Result<(), Error> {
-    if msg.kind() != PING {
-        return Err(Error::Unsupported);
+    match msg.kind() {
+        PING => {}
+        CRASH => hayabusa_abi::trap::unreachable(),
+        _ => return Err(Error::Unsupported),
     }
     let len = msg.payload().len();
     for b in msg.payload_area().iter_mut().take(len) {

@@ -68,6 +68,7 @@ pub fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
         None => log::warn!("ramdisk: none"),
     }
     crate::programs::init();
+    crate::task::start_boot_tasks();
 
     let stats = mm::stats();
     kprintln!(

@@ -19,5 +19,6 @@ pub mod programs;
 pub mod ramdisk;
 pub mod sched;
 pub mod symbols;
+pub mod task;
 pub mod time;
 pub mod wasm;

@@ -21,6 +21,8 @@ mod ipc;
 #[cfg(target_arch = "wasm32")]
 mod panic;
 #[cfg(target_arch = "wasm32")]
+pub mod probe;
+#[cfg(target_arch = "wasm32")]
 mod sys;
 #[cfg(target_arch = "wasm32")]
 pub mod trap;

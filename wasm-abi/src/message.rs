@@ -56,10 +56,10 @@ impl Header {
 #[derive(Clone)]
 #[repr(C, align(8))]
 pub struct Message {
-    kind: u32,
-    len: u32,
+    pub(crate) kind: u32,
+    pub(crate) len: u32,
     sender: i32,
-    flags: u32,
+    pub(crate) flags: u32,
     payload: [u8; MAX_PAYLOAD],
 }
 

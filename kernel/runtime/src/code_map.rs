@@ -45,6 +45,11 @@ impl CodeMap {
         Some((l.traps[i], l.start))
     }
 
+    /// Whether `pc` lies in a loaded image.
+    pub fn contains(&self, pc: usize) -> bool {
+        self.images.iter().any(|l| l.start <= pc && pc < l.end)
+    }
+
     /// The name of function `func` of the image loaded at `start`.
     pub fn func_name(&self, start: usize, func: u32) -> Option<String> {
         self.images.iter().find(|l| l.start == start)?.names.get(&func).cloned()

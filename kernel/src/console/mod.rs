@@ -1,4 +1,5 @@
 //! The kernel console on the serial line: prompt, line editing, and built-in commands.
+pub mod bench;
 pub mod commands;
 pub mod jit;
 pub mod line;

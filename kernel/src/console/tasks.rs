@@ -1,35 +1,99 @@
-//! Console commands about threads: `ps`, `kill`, `spin`, and the `threads` self-test.
+//! Console commands about tasks and threads: `ps`, `run`, `kill`, `services`, `killthread`,
+//! `spin`, and the `threads` self-test.
+use alloc::string::String;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use super::commands::Outcome;
 use crate::arch::context::xmm_survives_until;
 use crate::arch::cpu::rdtsc;
-use crate::{kprintln, sched, time};
+use crate::{kprintln, sched, task, time};
 
-/// `ps`: every live thread.
+/// `ps`: every task (state, linear memory, code size, compile time), then every kernel thread.
 pub fn ps(_: &[&str]) -> Outcome {
-    kprintln!("{:>4}  {:<12} {:<8} {:>8} {:>10}", "ID", "NAME", "STATE", "TICKS", "STACK KiB");
+    kprintln!("{:>4}  {:<16} {:<9} {:>6} {:>9} {:>10} {:>7}", "TASK", "NAME", "STATE", "PAGES", "CODE B", "COMPILE us", "THREAD");
+    for t in task::list() {
+        kprintln!(
+            "{:>4}  {:<16} {:<9} {:>6} {:>9} {:>10} {:>7}",
+            t.id,
+            t.name,
+            t.state,
+            t.memory_pages,
+            t.code_bytes,
+            t.compile_us,
+            t.thread
+        );
+    }
+    kprintln!("{:>6}  {:<16} {:<9} {:>8} {:>10}", "THREAD", "NAME", "STATE", "TICKS", "STACK KiB");
     for t in sched::list() {
-        kprintln!("{:>4}  {:<12} {:<8} {:>8} {:>10}", t.id, t.name, t.state.name(), t.ticks, t.stack / 1024);
+        kprintln!("{:>6}  {:<16} {:<9} {:>8} {:>10}", t.id, t.name, t.state.name(), t.ticks, t.stack / 1024);
     }
     kprintln!("context switches since boot: {}", sched::switches());
     Outcome::Continue
 }
 
-/// `kill ID`.
+/// `run NAME [ARGS]`: starts a task of the manifest; ARGS (the rest of the line) replace the
+/// manifest's `args`.
+pub fn run(args: &[&str]) -> Outcome {
+    let Some((name, rest)) = args.split_first() else {
+        kprintln!("usage: run NAME [ARGS]");
+        return Outcome::Continue;
+    };
+    let joined: String = rest.join(" ");
+    let args = if rest.is_empty() { None } else { Some(joined.as_str()) };
+    match task::start(name, args) {
+        Ok(id) => kprintln!("run: started task {id} ({name})"),
+        Err(e) => kprintln!("error: run {name}: {e}"),
+    }
+    Outcome::Continue
+}
+
+/// `kill ID`: ends a task.
 pub fn kill(args: &[&str]) -> Outcome {
-    match args.first().map(|a| a.parse::<u64>()) {
-        Some(Ok(id)) => match sched::kill(id) {
-            Ok(()) => kprintln!("killed thread {id}"),
-            Err(sched::KillError::NoSuchThread) => kprintln!("error: no thread {id}"),
-            Err(sched::KillError::Protected) => kprintln!("error: thread {id} cannot be killed"),
+    match args.first().map(|a| a.parse::<i32>()) {
+        Some(Ok(id)) => match task::kill(id) {
+            Ok((name, true)) => kprintln!("killed task {id} ({name})"),
+            Ok((name, false)) => kprintln!("task {id} ({name}) is ending (still in the kernel)"),
+            Err(task::KillError::NoSuchTask) => kprintln!("error: no task {id} (see ps)"),
         },
         _ => kprintln!("usage: kill ID"),
     }
     Outcome::Continue
 }
 
-/// `spin`: starts a kernel thread that loops forever without yielding.
+/// `services`: registered service names, their tasks and paths.
+pub fn services(_: &[&str]) -> Outcome {
+    kprintln!("{:<16} {:>4}  {:<16} {:<7} {:>10} {:>10}", "SERVICE", "TASK", "NAME", "PATH", "DIRECT", "SWITCH");
+    for s in task::services() {
+        kprintln!(
+            "{:<16} {:>4}  {:<16} {:<7} {:>10} {:>10}",
+            s.name,
+            s.task,
+            s.task_name,
+            s.path,
+            s.direct_calls,
+            s.switch_calls
+        );
+    }
+    Outcome::Continue
+}
+
+/// `killthread ID`: ends a kernel thread (not a task's: use `kill`).
+pub fn kill_thread(args: &[&str]) -> Outcome {
+    match args.first().map(|a| a.parse::<u64>()) {
+        Some(Ok(id)) if task::list().iter().any(|t| t.thread == id) => {
+            kprintln!("error: thread {id} runs a task: use kill TASK")
+        }
+        Some(Ok(id)) => match sched::kill(id) {
+            Ok(()) => kprintln!("killed thread {id}"),
+            Err(sched::KillError::NoSuchThread) => kprintln!("error: no thread {id}"),
+            Err(sched::KillError::Protected) => kprintln!("error: thread {id} cannot be killed"),
+        },
+        _ => kprintln!("usage: killthread ID"),
+    }
+    Outcome::Continue
+}
+
+/// `spin`: starts a kernel thread that loops forever without yielding (`killthread` ends it).
 pub fn spin(_: &[&str]) -> Outcome {
     match sched::spawn("spin", || {
         loop {

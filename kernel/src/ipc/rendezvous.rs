@@ -92,6 +92,20 @@ impl Rendezvous {
         Ok(alloc::vec![Effect::Block])
     }
 
+    /// Takes back `server`'s `ipc_recv` wait, while a direct-path call runs its handler on the
+    /// caller's thread: callers arriving meanwhile queue. Returns whom it was receiving from;
+    /// the task layer later calls [`Rendezvous::recv`] again with it. `None` (and no change) if
+    /// `server` is not receiving.
+    pub fn withdraw_recv(&mut self, server: TaskId) -> Option<TaskId> {
+        match self.waits.get(&server) {
+            Some(&Wait::Recv { from }) => {
+                self.waits.remove(&server);
+                Some(from)
+            }
+            _ => None,
+        }
+    }
+
     /// `server` replies to `caller`, which must be awaiting its reply. The caller wakes with
     /// `result` (`Ok` after the task layer copied the reply, or the error of an error reply).
     pub fn reply(&mut self, server: TaskId, caller: TaskId, caller_alive: bool, result: Result<(), Error>) -> Result<Vec<Effect>, Error> {
@@ -203,6 +217,17 @@ mod tests {
         r.recv(S, 0, true).unwrap();
         r.task_died(5);
         assert_eq!(r.reply(S, 5, false, Ok(())), Err(Error::NoSuchTask));
+    }
+
+    #[test]
+    fn a_withdrawn_receiver_lets_callers_queue_until_it_receives_again() {
+        let mut r = Rendezvous::new();
+        assert_eq!(r.withdraw_recv(S), None, "not receiving");
+        r.recv(S, 0, true).unwrap();
+        assert_eq!(r.withdraw_recv(S), Some(0));
+        assert_eq!(r.wait_of(S), None);
+        assert_eq!(r.call(6, S).unwrap(), vec![Effect::Block], "queued while the handler runs");
+        assert_eq!(r.recv(S, 0, true).unwrap(), vec![Effect::Deliver { caller: 6, server: S }]);
     }
 
     #[test]

@@ -134,6 +134,48 @@ pub fn yield_now() {
     interrupts::without_interrupts(|| switch_away(State::Ready));
 }
 
+/// Blocks the running thread until another thread calls [`wake`] for it. A `wake` that came
+/// since the last `block` returned (the waker ran between the caller's check and this call)
+/// makes it return at once, so check-then-block loops lose no wakeup. Callers loop on their own
+/// condition: a wakeup says only "look again".
+pub fn block() {
+    interrupts::without_interrupts(|| {
+        {
+            let mut guard = SCHED.lock();
+            let s = guard.as_mut().expect("scheduler");
+            let cur = s.current;
+            let t = s.threads.get_mut(&cur).expect("the running thread is registered");
+            if core::mem::take(&mut t.wake_pending) {
+                return;
+            }
+        }
+        switch_away(State::Blocked);
+    });
+}
+
+/// Makes thread `id` ready if it is blocked, or else lets its next [`block`] return at once.
+/// Unknown and dead threads are ignored. A woken thread goes to the front of the ready queue:
+/// it runs as soon as the waker blocks or yields (an IPC partner is switched to directly, not
+/// after every other ready thread's time slice); preemption still sends every thread to the back.
+pub fn wake(id: ThreadId) {
+    let mut guard = SCHED.lock();
+    let Some(s) = guard.as_mut() else { return };
+    let Some(t) = s.threads.get_mut(&id) else { return };
+    match t.state {
+        State::Blocked => {
+            t.state = State::Ready;
+            s.ready.push_front(id);
+        }
+        State::Dead => {}
+        State::Ready | State::Running => t.wake_pending = true,
+    }
+}
+
+/// The state of thread `id`, if it exists.
+pub fn state_of(id: ThreadId) -> Option<State> {
+    SCHED.lock().as_ref()?.threads.get(&id).map(|t| t.state)
+}
+
 /// Ends the running thread.
 pub fn exit() -> ! {
     interrupts::disable();
@@ -271,11 +313,13 @@ fn switch_away(new_state: State) {
             s.ready.push_back(cur);
         }
         current.wasm_entry = crate::wasm::trap::active() as usize;
+        current.wasm_owner = crate::wasm::trap::owner();
         let old_rsp: *mut u64 = &mut current.rsp;
         let old_ext: *mut ExtendedState = &mut current.ext;
         let next_thread = s.threads.get_mut(&next).expect("ready thread is registered");
         next_thread.state = State::Running;
         crate::wasm::trap::set_active(next_thread.wasm_entry as *mut crate::wasm::trap::EntryRecord);
+        crate::wasm::trap::set_owner(next_thread.wasm_owner);
         crate::wasm::platform::switch_stack(next_thread.stack_bottom());
         let new_rsp = next_thread.rsp;
         s.current = next;

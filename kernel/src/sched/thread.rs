@@ -47,6 +47,11 @@ pub struct Thread {
     /// The thread's innermost active call into compiled Wasm (`wasm::trap::EntryRecord`
     /// address, 0 for none), swapped in and out with the thread.
     pub(super) wasm_entry: usize,
+    /// The task whose code the thread runs at its innermost Wasm entry (`wasm::trap::owner`,
+    /// 0 for none), swapped in and out with the thread.
+    pub(super) wasm_owner: usize,
+    /// A `wake` came while the thread was not blocked: its next `block` returns at once.
+    pub(super) wake_pending: bool,
     /// Bytes of usable stack (0 for the boot thread).
     pub(super) stack_bytes: u64,
     /// The closure a new thread runs; taken when it first runs.
@@ -56,7 +61,7 @@ pub struct Thread {
 impl Thread {
     pub(super) fn new(id: ThreadId, name: String, stack: Option<Reservation>, entry: Option<Box<dyn FnOnce() + Send>>) -> Self {
         let stack_bytes = stack.as_ref().map_or(0, |s| s.len() - STACK_GUARD);
-        Self { id, name, state: State::Ready, ticks: 0, rsp: 0, ext: ExtendedState::new(), wasm_entry: 0, stack_bytes, stack, entry }
+        Self { id, name, state: State::Ready, ticks: 0, rsp: 0, ext: ExtendedState::new(), wasm_entry: 0, wasm_owner: 0, wake_pending: false, stack_bytes, stack, entry }
     }
 
     /// Bytes of stack (0 for the boot thread, whose stack the bootloader made).

@@ -42,6 +42,12 @@ pub fn lookup_trap(pc: u64) -> Option<(TrapSite, u64)> {
     REGISTRY.try_lock()?.trap_at(pc as usize).map(|(site, start)| (site, start as u64))
 }
 
+/// Whether `pc` lies in loaded code. For interrupt handlers: never waits, never allocates
+/// (false if the registry is being changed right now).
+pub fn contains(pc: u64) -> bool {
+    REGISTRY.try_lock().is_some_and(|map| map.contains(pc as usize))
+}
+
 /// The name of function `func` in the image loaded at `image_start`.
 pub fn func_name(image_start: u64, func: u32) -> Option<String> {
     REGISTRY.lock().func_name(image_start as usize, func)

@@ -36,6 +36,7 @@ pub type Instance = hayabusa_runtime::Instance<Kernel>;
 pub type Store = hayabusa_runtime::Store<Kernel>;
 pub type Extern = hayabusa_runtime::Extern<Kernel>;
 pub type FuncHandle = hayabusa_runtime::FuncHandle<Kernel>;
+pub type Memory = hayabusa_runtime::Memory<Kernel>;
 
 // Wasm tasks run on their own kernel threads, and the IPC direct path runs a server's handler on
 // the caller's thread: everything the runtime hands out must cross threads. (`CodeMemory` and

@@ -2,9 +2,15 @@
 //! (the stack pointer saved by the entry stub). When an exception hits a recorded trap site of
 //! loaded code, the handler stores what happened in the record and resumes at the stub's landing
 //! pad, which returns "trapped" to whoever entered the code. Faults anywhere else stay fatal.
+//!
+//! The same landing pad cancels a call: a killed task's code is abandoned when it reaches the
+//! kernel (an import jumps to the landing pad, [`cancel_now`]) or when the timer interrupts it
+//! in compiled code ([`cancel_redirect`]). Each entry record names its *owner*, the kill flag of
+//! the task whose code the call runs, so that only the killed task's own frames are abandoned.
 use alloc::string::String;
+use core::arch::global_asm;
 use core::ptr::null_mut;
-use core::sync::atomic::{AtomicPtr, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 
 use hayabusa_compiler::{TrapKind, TrapSite};
 
@@ -33,7 +39,14 @@ pub struct EntryRecord {
     /// image, and the CPU vector (the function's name is looked up after the landing, so the
     /// handler never allocates).
     pub trap: Option<(TrapSite, u64, u8)>,
+    /// Address of the owner's kill flag (an `AtomicBool`), 0 for none: see [`set_owner`].
+    pub owner: usize,
+    /// Set when the call was cancelled rather than trapped.
+    pub cancelled: bool,
 }
+
+/// The CPU "vector" a cancelled call reports: not an exception vector.
+pub const CANCELLED: u8 = 0xff;
 
 /// The running thread's innermost entry record (the scheduler swaps it with the thread).
 static ACTIVE: AtomicPtr<EntryRecord> = AtomicPtr::new(null_mut());
@@ -46,6 +59,78 @@ pub fn active() -> *mut EntryRecord {
 /// Installs a thread's active record (for the scheduler to restore).
 pub fn set_active(record: *mut EntryRecord) {
     ACTIVE.store(record, Ordering::Relaxed);
+}
+
+/// The kill flag entry records made from now on on this thread name (0: none).
+static OWNER: AtomicUsize = AtomicUsize::new(0);
+
+/// The running thread's current owner (for the scheduler to save).
+pub fn owner() -> usize {
+    OWNER.load(Ordering::Relaxed)
+}
+
+/// Sets the running thread's owner: `flag` is the address of the kill flag of the task whose
+/// code the next calls into Wasm run (an `AtomicBool` the caller keeps alive for those calls),
+/// or 0. Returns the previous owner, to be restored after the calls. The scheduler swaps it with
+/// the thread.
+pub fn set_owner(flag: usize) -> usize {
+    OWNER.swap(flag, Ordering::Relaxed)
+}
+
+fn owner_killed(record: &EntryRecord) -> bool {
+    if record.owner == 0 {
+        return false;
+    }
+    // SAFETY: a record's owner is the address of an `AtomicBool` that whoever called `set_owner`
+    // keeps alive while calls made under it run, and the record lives only as long as its call.
+    unsafe { &*(record.owner as *const AtomicBool) }.load(Ordering::Relaxed)
+}
+
+global_asm!(
+    ".globl hayabusa_cancel_jump",
+    "hayabusa_cancel_jump:",
+    "mov rsp, rdi",
+    "jmp hayabusa_trap_landing",
+);
+
+unsafe extern "sysv64" {
+    fn hayabusa_cancel_jump(saved_sp: usize) -> !;
+}
+
+/// Abandons the running thread's innermost call into compiled code: execution continues at the
+/// entry stub's landing pad, and that call returns a cancelled trap ([`CANCELLED`]). Called by
+/// an import of a killed task. Every Rust frame between the stub and the caller is skipped
+/// without running destructors, so the caller (and what it was called from: the host-function
+/// dispatch) must own nothing that needs dropping when it calls this.
+pub fn cancel_now() -> ! {
+    let record = ACTIVE.load(Ordering::Relaxed);
+    assert!(!record.is_null(), "cancel_now outside a call into Wasm");
+    // SAFETY: a non-null ACTIVE is the record of this thread's innermost call (see `redirect`);
+    // its `saved_sp` is the stack pointer the entry stub saved below its own frame, which is
+    // still live because this code runs inside that call. The landing pad unwinds the stub's
+    // frame from there and returns from `hayabusa_enter`.
+    unsafe {
+        (*record).cancelled = true;
+        hayabusa_cancel_jump((*record).saved_sp)
+    }
+}
+
+/// Called by the timer interrupt (interrupts disabled) after the tick, back on the interrupted
+/// thread: if that thread was interrupted in compiled code at `rip` and the task owning its
+/// innermost call was killed, returns the `(rip, rsp)` to resume at, cancelling the call.
+pub fn cancel_redirect(rip: u64) -> Option<(u64, u64)> {
+    let record = ACTIVE.load(Ordering::Relaxed);
+    if record.is_null() {
+        return None;
+    }
+    // SAFETY: as in `redirect`: the record of this thread's innermost call, and the thread is
+    // stopped in an interrupt.
+    let record = unsafe { &mut *record };
+    if !owner_killed(record) || !code::contains(rip) {
+        return None;
+    }
+    record.cancelled = true;
+    Some((stub::landing_address() as u64, record.saved_sp as u64))
 }
 
 /// Called by an exception handler (interrupts disabled) for a fault at `rip`. If it is a trap of
@@ -71,7 +156,7 @@ pub fn redirect(vector: u8, rip: u64) -> Option<(u64, u64)> {
 /// context that image was compiled against, and `values` must hold enough 8-byte slots for the
 /// signature's arguments and results.
 pub unsafe fn call(trampoline: u64, callee: u64, vmctx: u64, values: &mut [u64]) -> Result<(), TrapInfo> {
-    let mut record = EntryRecord::default();
+    let mut record = EntryRecord { owner: OWNER.load(Ordering::Relaxed), ..EntryRecord::default() };
     let outer = ACTIVE.swap(&mut record, Ordering::Relaxed);
     // SAFETY: forwarded from the caller; `record` lives on this stack frame until the call
     // returns (normally or through the landing pad), and is the active record meanwhile.
@@ -88,6 +173,9 @@ pub unsafe fn call(trampoline: u64, callee: u64, vmctx: u64, values: &mut [u64])
             func_name: code::func_name(image_start, site.func),
             vector,
         }),
-        (false, None) => unreachable!("the landing pad is only reached through `redirect`"),
+        (false, None) if record.cancelled => {
+            Err(TrapInfo { kind: TrapKind::Unreachable, wasm_offset: 0, func: u32::MAX, func_name: None, vector: CANCELLED })
+        }
+        (false, None) => unreachable!("the landing pad is only reached through `redirect` or a cancel"),
     }
 }

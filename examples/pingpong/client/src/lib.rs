@@ -1,5 +1,7 @@
 //! pingpong client: N round trips (its argument, default 1000) to each pingpong server that runs,
 //! payloads of 0, 64 and 1024 bytes in turn, every reply checked; prints the mean time per call.
+//! With the argument `crash` it instead makes each server trap in mid-call and checks that the
+//! call fails with `PEER_DIED` and that the service is gone.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -29,12 +31,29 @@ fn rounds_to(server: TaskId, rounds: u32, msg: &mut Message) -> Result<(), (u32,
     Ok(())
 }
 
+/// Makes `server` trap in mid-call; whether the call failed with `PEER_DIED` and the service
+/// `name` is gone afterwards.
+fn crash(name: &str, server: TaskId, line: &mut Line) -> bool {
+    let result = call(server, &mut Message::new(protocol::CRASH));
+    line.str("crash call -> ");
+    match result {
+        Ok(()) => line.str("answered: FAILED"),
+        Err(e) => line.error(e),
+    };
+    let gone = lookup(name);
+    line.str(", then lookup -> ");
+    match gone {
+        Ok(_) => line.str("still registered"),
+        Err(e) => line.error(e),
+    };
+    result == Err(Error::PeerDied) && gone == Err(Error::NotFound)
+}
+
 fn main() {
     let mut msg = Message::new(0);
-    let rounds = kernel::args(&mut msg)
-        .ok()
-        .and_then(|args| core::str::from_utf8(args).ok()?.trim().parse().ok())
-        .unwrap_or(DEFAULT_ROUNDS);
+    let arg = kernel::args(&mut msg).ok().and_then(|args| core::str::from_utf8(args).ok()).map(str::trim);
+    let crashing = arg == Some("crash");
+    let rounds = arg.and_then(|arg| arg.parse().ok()).unwrap_or(DEFAULT_ROUNDS);
     let mut ok = true;
     for service in [names::PINGPONG, names::PINGPONG_SWITCH] {
         let mut line = Line::new();
@@ -48,6 +67,9 @@ fn main() {
                 ok = false;
                 line.str("lookup failed: ").error(e).print();
                 continue;
+            }
+            Ok(server) if crashing => {
+                ok &= crash(service, server, &mut line);
             }
             Ok(server) => {
                 let start = kernel::uptime_ns().unwrap_or(0);

@@ -79,6 +79,16 @@ fn regs_to_string(regs: &[u32]) -> String {
     String::from_utf8_lossy(&bytes).trim_matches(char::from(0)).trim().into()
 }
 
+/// The hypervisor's CPUID signature (leaf 0x4000_0000: "TCGTCGTCGTCG" under QEMU's TCG,
+/// "KVMKVMKVM" under KVM), if the CPU says it runs under one.
+pub fn hypervisor() -> Option<String> {
+    if !bit(cpuid(1, 0).ecx, 31) {
+        return None;
+    }
+    let leaf = cpuid(0x4000_0000, 0);
+    Some(regs_to_string(&[leaf.ebx, leaf.ecx, leaf.edx]))
+}
+
 /// Reads CPUID.
 pub fn identify() -> CpuInfo {
     let leaf0 = cpuid(0, 0);

@@ -1,4 +1,5 @@
 //! Device interrupt handlers: the local APIC timer tick, COM1 input, spurious interrupts.
+use ::x86_64::VirtAddr;
 use ::x86_64::structures::idt::InterruptStackFrame;
 
 use super::{apic, serial};
@@ -15,10 +16,24 @@ pub const PIC_SPURIOUS_SLAVE: u8 = PIC_BASE + 15;
 /// Local APIC spurious-interrupt vector (needs no EOI).
 pub const SPURIOUS_VECTOR: u8 = 0xff;
 
-pub extern "x86-interrupt" fn timer(_frame: InterruptStackFrame) {
+/// The tick: accounting, preemption, and the cancellation of a killed task's compiled code
+/// (which may loop without ever calling the kernel): back on the interrupted thread, if it was
+/// running a killed task's code, it resumes at the entry stub's landing pad instead.
+pub extern "x86-interrupt" fn timer(mut frame: InterruptStackFrame) {
     crate::time::tick();
     apic::end_of_interrupt();
     crate::sched::on_tick();
+    if let Some((rip, rsp)) = crate::wasm::trap::cancel_redirect(frame.instruction_pointer.as_u64()) {
+        // SAFETY: as for a trap (`exceptions::wasm_trap`): the landing pad of the entry stub and
+        // the stack pointer that stub saved on this same stack; CS, SS and RFLAGS (interrupts
+        // enabled, as they were in compiled code) stay those of the interrupted ring-0 code.
+        unsafe {
+            frame.as_mut().update(|f| {
+                f.instruction_pointer = VirtAddr::new(rip);
+                f.stack_pointer = VirtAddr::new(rsp);
+            });
+        }
+    }
 }
 
 pub extern "x86-interrupt" fn serial(_frame: InterruptStackFrame) {

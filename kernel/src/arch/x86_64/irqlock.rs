@@ -53,3 +53,4 @@ unsafe impl RawMutex for IrqSpinlock {
 
 /// A mutex whose holder runs with interrupts disabled.
 pub type IrqMutex<T> = talc::lock_api::Mutex<IrqSpinlock, T>;
+pub type IrqMutexGuard<'a, T> = talc::lock_api::MutexGuard<'a, IrqSpinlock, T>;

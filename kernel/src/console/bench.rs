@@ -1,0 +1,116 @@
+//! `bench ipc [N]`: round-trip latency of `ipc_call` → server handler → reply on both paths.
+//! Runs `pingpong-client` against the `pingpong` server (direct path) and the same server
+//! binary as `pingpong-switch` (forced onto the switch path), N round trips per payload size
+//! (0, 64, 1024 bytes) and path, with every call timed in the kernel; prints medians and p99 in
+//! TSC cycles and ns, the switch/direct ratio, and a plain kernel → Wasm call for scale.
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::commands::Outcome;
+use crate::arch::cpu;
+use crate::task::bench::{self, Sample};
+use crate::{kprintln, task, time};
+
+const SIZES: [u32; 3] = [0, 64, 1024];
+const SERVERS: [&str; 2] = ["pingpong", "pingpong-switch"];
+const DEFAULT_ROUNDS: u32 = 1000;
+/// The client gets this long before the benchmark gives up on it.
+const CLIENT_TIMEOUT_MS: u64 = 600_000;
+
+pub fn run(args: &[&str]) -> Outcome {
+    let rounds = match args {
+        ["ipc"] => Some(DEFAULT_ROUNDS),
+        ["ipc", n] => n.parse().ok().filter(|n| (1..=1_000_000).contains(n)),
+        _ => None,
+    };
+    match rounds {
+        Some(rounds) => ipc(rounds),
+        None => kprintln!("usage: bench ipc [N]   (N round trips per payload and path, 1..=1000000, default {DEFAULT_ROUNDS})"),
+    }
+    Outcome::Continue
+}
+
+/// Starts `service`'s task if nobody provides it; whether it is provided.
+fn ensure_server(service: &str) -> bool {
+    if task::provider(service).is_some() {
+        return true;
+    }
+    if let Err(e) = task::start(service, None) {
+        kprintln!("bench ipc: cannot start {service}: {e}");
+        return false;
+    }
+    let deadline = time::uptime_ms() + 5000;
+    while task::provider(service).is_none() && time::uptime_ms() < deadline {
+        crate::sched::yield_now();
+    }
+    task::provider(service).is_some()
+}
+
+fn ipc(rounds: u32) {
+    if !SERVERS.iter().all(|s| ensure_server(s)) {
+        kprintln!("bench ipc: FAILED: the pingpong servers are not running");
+        return;
+    }
+    // The client runs `rounds` round trips to each server per size, cycling through the sizes.
+    let client_rounds = rounds * SIZES.len() as u32;
+    let client = match task::start("pingpong-client", Some(&format!("{client_rounds}"))) {
+        Ok(id) => id,
+        Err(e) => {
+            kprintln!("bench ipc: FAILED: cannot start pingpong-client: {e}");
+            return;
+        }
+    };
+    bench::start(client, 2 * client_rounds as usize + 16);
+    let finished = task::wait_gone(client, CLIENT_TIMEOUT_MS);
+    let samples = bench::stop();
+    if !finished {
+        let _ = task::kill(client);
+        kprintln!("bench ipc: FAILED: pingpong-client did not finish in {} s", CLIENT_TIMEOUT_MS / 1000);
+        return;
+    }
+    let plain = SERVERS.first().and_then(|s| bench::plain_calls(s, rounds as usize)).unwrap_or_default();
+    report(rounds, &samples, plain);
+}
+
+/// Median and 99th percentile of `values` (sorted in place); zeros when empty.
+fn percentiles(values: &mut [u64]) -> (u64, u64) {
+    if values.is_empty() {
+        return (0, 0);
+    }
+    values.sort_unstable();
+    let at = |q: usize| values[((values.len() - 1) * q).div_ceil(100)];
+    (at(50), at(99))
+}
+
+fn report(rounds: u32, samples: &[Sample], mut plain: Vec<u64>) {
+    let hz = time::tsc_hz().max(1);
+    let ns = |cycles: u64| (u128::from(cycles) * 1_000_000_000 / u128::from(hz)) as u64;
+    let hypervisor = cpu::hypervisor().unwrap_or_else(|| String::from("none"));
+    kprintln!("bench ipc: {rounds} round trips per payload and path; TSC {} MHz; hypervisor {hypervisor}", hz / 1_000_000);
+    kprintln!("{:<8} {:>8} {:>12} {:>12} {:>10} {:>10} {:>8}", "path", "payload", "median cyc", "p99 cyc", "median ns", "p99 ns", "calls");
+    let mut medians = [[0u64; SIZES.len()]; 2];
+    for (p, direct) in [true, false].into_iter().enumerate() {
+        for (s, size) in SIZES.into_iter().enumerate() {
+            let mut cycles: Vec<u64> = samples.iter().filter(|x| x.direct == direct && x.len == size).map(|x| x.cycles).collect();
+            let (median, p99) = percentiles(&mut cycles);
+            medians[p][s] = median;
+            let path = if direct { "direct" } else { "switch" };
+            kprintln!("{path:<8} {:>6} B {median:>12} {p99:>12} {:>10} {:>10} {:>8}", size, ns(median), ns(p99), cycles.len());
+        }
+    }
+    let ratios: Vec<String> = SIZES
+        .iter()
+        .enumerate()
+        .map(|(s, size)| match medians[0][s] {
+            0 => format!("{size} B n/a"),
+            d => format!("{size} B {:.1}x", medians[1][s] as f64 / d as f64),
+        })
+        .collect();
+    kprintln!("bench ipc: switch/direct (medians): {}", ratios.join(", "));
+    let (median, p99) = percentiles(&mut plain);
+    kprintln!("bench ipc: plain kernel -> Wasm call (hayabusa_msg_buffer): median {median} cyc ({} ns), p99 {p99} cyc", ns(median));
+    if let Some(d) = medians[0].first().filter(|d| **d > 0 && median > 0) {
+        kprintln!("bench ipc: direct 0 B round trip = {:.1} plain calls", *d as f64 / median as f64);
+    }
+}

@@ -1,0 +1,75 @@
+//! Timing of `ipc_call` for `bench ipc`: while one task is being measured, each of its
+//! successful calls to another task is timed in TSC cycles inside the import (from entering the
+//! kernel to returning to Wasm: checks, copies, the handler or both thread switches) and
+//! recorded with its path and payload length.
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicI32, Ordering};
+
+use crate::arch::cpu::rdtsc;
+use crate::arch::irqlock::IrqMutex;
+use crate::ipc::TaskId;
+
+/// One timed call.
+#[derive(Clone, Copy, Debug)]
+pub struct Sample {
+    pub dst: TaskId,
+    pub len: u32,
+    pub direct: bool,
+    pub cycles: u64,
+}
+
+/// The task being measured (0: none).
+static TASK: AtomicI32 = AtomicI32::new(0);
+static SAMPLES: IrqMutex<Vec<Sample>> = IrqMutex::new(Vec::new());
+
+/// Starts recording the calls of `task`, with room for `capacity` samples reserved up front.
+pub fn start(task: TaskId, capacity: usize) {
+    let mut samples = SAMPLES.lock();
+    samples.clear();
+    samples.reserve(capacity);
+    TASK.store(task, Ordering::Relaxed);
+}
+
+/// Stops recording and returns the samples.
+pub fn stop() -> Vec<Sample> {
+    TASK.store(0, Ordering::Relaxed);
+    core::mem::take(&mut *SAMPLES.lock())
+}
+
+/// Whether `task`'s calls are being timed.
+pub fn recording(task: TaskId) -> bool {
+    TASK.load(Ordering::Relaxed) == task
+}
+
+pub(super) fn record(dst: TaskId, len: u32, direct: bool, cycles: u64) {
+    SAMPLES.lock().push(Sample { dst, len, direct, cycles });
+}
+
+/// Times `n` calls from the kernel into the `hayabusa_msg_buffer` export of the task providing
+/// `service` (it returns a constant): a plain call into compiled code through the entry stub,
+/// the floor the IPC paths are compared with. Runs on a thread of its own, since compiled code
+/// needs a stack with known bounds. `None` if the service or export is not there.
+pub fn plain_calls(service: &str, n: usize) -> Option<Vec<u64>> {
+    let (f, ctl) = {
+        let table = super::TABLE.lock();
+        let id = table.registry.lookup(service).ok()?;
+        let task = table.tasks.get(&id)?;
+        (task.instance.as_ref()?.export_func("hayabusa_msg_buffer")?, task.ctl.clone())
+    };
+    crate::sched::run_on_thread("bench-plain", super::TASK_STACK, move || {
+        let mut cycles = Vec::with_capacity(n);
+        let mut slots = [0u64];
+        super::as_owner(&ctl, || {
+            for _ in 0..n {
+                let start = rdtsc();
+                let ok = f.call_raw(&mut slots).is_ok();
+                let end = rdtsc();
+                if ok {
+                    cycles.push(end - start);
+                }
+            }
+        });
+        cycles
+    })
+    .ok()
+}

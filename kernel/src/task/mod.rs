@@ -1,0 +1,489 @@
+//! Tasks: a Wasm module of the ramdisk, compiled in the kernel, instantiated with its linear
+//! memory, and run on a kernel thread of its own. A task sees only the four IPC imports
+//! ([`imports`]); the table here is the one place that owns tasks, their permissions (the
+//! manifest entry), the service registry and the switch-path rendezvous.
+//!
+//! Life of a task: [`start`] compiles the module and spawns the thread, which instantiates it,
+//! finds the direct-path exports, and calls `_start`. The task ends when `_start` returns, when
+//! it traps (here or in its handler on a caller's thread), when it asks the kernel to EXIT, or
+//! when it is killed. Ending is cooperative with the landing pad of the entry stub: a killed
+//! task's code is abandoned at its next import or timer tick (`wasm::trap::cancel_now`,
+//! `cancel_redirect`), so every Rust frame of its thread unwinds normally and nothing leaks. The
+//! thread then removes the task from the table ([`finish`]): its service names are freed, tasks
+//! blocked on it are woken with errors, and the report is printed.
+pub mod bench;
+mod imports;
+mod kernel_requests;
+
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use hayabusa_abi::{Error, MSG_SIZE};
+use hayabusa_compiler::module::ValType;
+use hayabusa_compiler::{BoundsChecks, OptLevel};
+use hayabusa_manifest::{Ipc, Task as Entry};
+use hayabusa_runtime::Trap;
+
+use crate::arch::irqlock::IrqMutex;
+use crate::ipc::TaskId;
+use crate::ipc::registry::Registry;
+use crate::ipc::rendezvous::{Rendezvous, Wait};
+use crate::sched::{self, ThreadId};
+use crate::wasm::jit::{self, CompileError};
+use crate::wasm::platform::{Extern, FuncHandle, Instance, Memory, Store};
+use crate::wasm::trap;
+use crate::{kprintln, programs, time};
+
+/// Stack of a task's thread. Compiled code stops 64 KiB above its bottom (the stack limit), so
+/// deep recursion in a task traps with stack exhaustion and never reaches the guard page.
+pub const TASK_STACK: u64 = 1 << 20;
+
+/// What every task may be asked to stop by, shared with its thread and its imports.
+pub struct Ctl {
+    pub id: TaskId,
+    /// Set when the task is to end; entry records of its code point here
+    /// (`wasm::trap::set_owner`).
+    pub killed: AtomicBool,
+}
+
+impl Ctl {
+    fn killed(&self) -> bool {
+        self.killed.load(Ordering::Relaxed)
+    }
+
+    /// The owner value for `wasm::trap::set_owner`.
+    fn owner(&self) -> usize {
+        &self.killed as *const AtomicBool as usize
+    }
+}
+
+/// Runs `f` (calls into `ctl`'s task's code) with `ctl` as the owner of the entry records.
+fn as_owner<R>(ctl: &Ctl, f: impl FnOnce() -> R) -> R {
+    let previous = trap::set_owner(ctl.owner());
+    let result = f();
+    trap::set_owner(previous);
+    result
+}
+
+/// Why a task ended.
+#[derive(Clone, Debug)]
+pub enum End {
+    /// `_start` returned, or the task sent EXIT with this code.
+    Exited(i32),
+    Trapped(Trap),
+    Killed,
+    /// It could not be instantiated or has no usable `_start`.
+    LoadFailed(String),
+}
+
+/// A server's direct path: `hayabusa_handle` and the address `hayabusa_msg_buffer` returned.
+struct Direct {
+    handle: FuncHandle,
+    buffer: u32,
+}
+
+/// One task, as the table holds it.
+struct Task {
+    ctl: Arc<Ctl>,
+    name: String,
+    entry: Entry<'static>,
+    args: String,
+    thread: ThreadId,
+    code_bytes: usize,
+    compile_ns: u64,
+    /// Set by the task's thread once instantiated. The table owns them; calls clone them.
+    store: Option<Store>,
+    instance: Option<Instance>,
+    memory: Option<Arc<Memory>>,
+    direct: Option<Direct>,
+    /// Buffer of the task's pending `ipc_call` (switch path) and `ipc_recv`.
+    call_ptr: u32,
+    recv_ptr: u32,
+    /// The result of the rendezvous wait made on the task's behalf (by `rdv_thread`).
+    slot: Option<Result<i32, Error>>,
+    rdv_thread: ThreadId,
+    /// A direct-path call is running the task's handler (on the caller's thread); its own
+    /// thread's `ipc_recv` is withdrawn from the rendezvous meanwhile, from this sender (0: any).
+    serving: Option<TaskId>,
+    /// Why it is ending, once decided (by EXIT, a kill, or a trap in its handler).
+    end: Option<End>,
+    /// Round trips served on each path, for `services`.
+    direct_calls: u64,
+    switch_calls: u64,
+}
+
+impl Task {
+    fn memory(&self) -> Result<&Arc<Memory>, Error> {
+        self.memory.as_ref().ok_or(Error::BadPointer)
+    }
+
+    /// Whether a call from `caller` can take the direct path now: the server exports a handler,
+    /// is not forced onto the switch path, and its own thread waits in `ipc_recv` for anyone (or
+    /// for `caller`) with no call queued — so none of its code runs anywhere.
+    fn direct_ready(&self, rdv: &Rendezvous, caller: TaskId) -> bool {
+        self.direct.is_some()
+            && self.entry.ipc == Ipc::Auto
+            && self.serving.is_none()
+            && !self.ctl.killed()
+            && matches!(rdv.wait_of(self.ctl.id), Some(Wait::Recv { from }) if from == 0 || from == caller)
+    }
+}
+
+struct Table {
+    tasks: BTreeMap<TaskId, Task>,
+    registry: Registry,
+    rdv: Rendezvous,
+    next_id: TaskId,
+}
+
+static TABLE: IrqMutex<Table> =
+    IrqMutex::new(Table { tasks: BTreeMap::new(), registry: Registry::new(), rdv: Rendezvous::new(), next_id: 2 });
+
+impl Table {
+    fn alive(&self, id: TaskId) -> bool {
+        self.tasks.get(&id).is_some_and(|t| !t.ctl.killed())
+    }
+
+    /// Marks task `id` as ending for `why` (the first reason given wins) and frees its service
+    /// names at once (a restarted server may register them; lookups say NOT_FOUND meanwhile).
+    /// Returns the threads blocked on its behalf, to be woken so that its code is abandoned.
+    fn mark_ending(&mut self, id: TaskId, why: End) -> [ThreadId; 2] {
+        self.registry.task_died(id);
+        let Some(t) = self.tasks.get_mut(&id) else { return [0; 2] };
+        if t.end.is_none() {
+            t.end = Some(why);
+        }
+        t.ctl.killed.store(true, Ordering::Relaxed);
+        [t.thread, t.rdv_thread]
+    }
+}
+
+fn wake_all(threads: impl IntoIterator<Item = ThreadId>) {
+    for id in threads {
+        if id != 0 {
+            sched::wake(id);
+        }
+    }
+}
+
+/// Why [`start`] failed.
+#[derive(Debug)]
+pub enum StartError {
+    NoManifest,
+    UnknownTask,
+    MissingModule(&'static str),
+    Compile(String),
+    NoThread,
+    /// A task of this name runs already and provides a service that is still registered.
+    ServiceRunning(&'static str),
+}
+
+impl core::fmt::Display for StartError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            StartError::NoManifest => write!(f, "the ramdisk has no valid manifest"),
+            StartError::UnknownTask => write!(f, "no such task in the manifest (see `programs`)"),
+            StartError::MissingModule(file) => write!(f, "the ramdisk has no {file}"),
+            StartError::Compile(e) => write!(f, "compile error: {e}"),
+            StartError::NoThread => write!(f, "no memory for the task's thread"),
+            StartError::ServiceRunning(name) => write!(f, "service {name} is provided by a running task"),
+        }
+    }
+}
+
+/// Starts the manifest's task `name` with `args` (`None`: the manifest's `args`). Compiles the
+/// module (on a compile thread), then spawns the task's thread. Returns the new task's id.
+pub fn start(name: &str, args: Option<&str>) -> Result<TaskId, StartError> {
+    let manifest = programs::manifest().ok_or(StartError::NoManifest)?;
+    let entry = manifest.task(name).ok_or(StartError::UnknownTask)?;
+    let wasm = programs::module(&entry).ok_or(StartError::MissingModule(entry.file))?;
+    if let Some(service) = entry.provides
+        && TABLE.lock().registry.lookup(service).is_ok()
+    {
+        return Err(StartError::ServiceRunning(service));
+    }
+    let (module, compile_ns) = jit::compile(wasm.to_vec(), OptLevel::Speed, BoundsChecks::Guard).map_err(|e| match e {
+        CompileError::Wasm(e) => StartError::Compile(e.to_string()),
+        CompileError::NoStack => StartError::NoThread,
+    })?;
+    let code_bytes = module.image.code.len();
+    let mut table = TABLE.lock();
+    let id = table.next_id;
+    table.next_id += 1;
+    let ctl = Arc::new(Ctl { id, killed: AtomicBool::new(false) });
+    let task_ctl = ctl.clone();
+    // The thread waits for its table entry: it is inserted before the lock is released.
+    let thread = sched::spawn_with_stack(entry.name, TASK_STACK, move || {
+        let end = run(&task_ctl, module, wasm);
+        finish(&task_ctl, end);
+    })
+    .map_err(|_| StartError::NoThread)?;
+    let args = String::from(args.unwrap_or(entry.args));
+    table.tasks.insert(id, Task {
+        ctl,
+        name: String::from(entry.name),
+        entry,
+        args,
+        thread,
+        code_bytes,
+        compile_ns,
+        store: None,
+        instance: None,
+        memory: None,
+        direct: None,
+        call_ptr: 0,
+        recv_ptr: 0,
+        slot: None,
+        rdv_thread: thread,
+        serving: None,
+        end: None,
+        direct_calls: 0,
+        switch_calls: 0,
+    });
+    Ok(id)
+}
+
+/// The task's thread: instantiate, bind, run `_start`.
+fn run(ctl: &Arc<Ctl>, module: hayabusa_compiler::CompiledModule, wasm: &[u8]) -> End {
+    let imports = imports::for_task(ctl);
+    let resolve = |module: &str, name: &str| {
+        let (_, f) = imports.iter().find(|(n, _)| module == hayabusa_abi::IMPORT_MODULE && *n == name)?;
+        Some(Extern::Func(f.clone()))
+    };
+    let store = Store::new();
+    let instance = match as_owner(ctl, || Instance::new(&store, Arc::new(module), wasm, &resolve)) {
+        Ok(instance) => instance,
+        Err(e) => return End::LoadFailed(format!("instantiation failed: {e}")),
+    };
+    let memory = instance.memory().cloned();
+    let direct = match direct_exports(ctl, &instance, memory.as_deref()) {
+        Ok(direct) => direct,
+        Err(why) => return End::LoadFailed(why),
+    };
+    let Some(start) = instance.export_func("_start") else {
+        return End::LoadFailed(String::from("the module exports no _start"));
+    };
+    if !start.sig.params.is_empty() || !start.sig.results.is_empty() {
+        return End::LoadFailed(String::from("_start must be [] -> []"));
+    }
+    {
+        let mut table = TABLE.lock();
+        let Some(task) = table.tasks.get_mut(&ctl.id) else { return End::Killed };
+        task.store = Some(store);
+        task.instance = Some(instance);
+        task.memory = memory;
+        task.direct = direct;
+    }
+    if ctl.killed() {
+        return End::Killed;
+    }
+    match as_owner(ctl, || start.call_raw(&mut [0])) {
+        Ok(()) => End::Exited(0),
+        Err(_) if ctl.killed() => End::Killed,
+        Err(t) => End::Trapped(t),
+    }
+}
+
+/// The direct-path exports, when the module has both: `hayabusa_handle: [i32] -> [i32]` and
+/// `hayabusa_msg_buffer: [] -> [i32]`, whose buffer must be 8-aligned with room for a message.
+fn direct_exports(ctl: &Ctl, instance: &Instance, memory: Option<&Memory>) -> Result<Option<Direct>, String> {
+    let (Some(handle), Some(buffer)) = (instance.export_func("hayabusa_handle"), instance.export_func("hayabusa_msg_buffer")) else {
+        return Ok(None);
+    };
+    if handle.sig.params != [ValType::I32] || handle.sig.results != [ValType::I32] {
+        return Err(String::from("hayabusa_handle must be [i32] -> [i32]"));
+    }
+    if !buffer.sig.params.is_empty() || buffer.sig.results != [ValType::I32] {
+        return Err(String::from("hayabusa_msg_buffer must be [] -> [i32]"));
+    }
+    let mut slots = [0u64];
+    as_owner(ctl, || buffer.call_raw(&mut slots)).map_err(|t| format!("hayabusa_msg_buffer: {t}"))?;
+    let address = slots[0] as u32;
+    let fits = memory.is_some_and(|m| address % 8 == 0 && u64::from(address) + MSG_SIZE as u64 <= m.len_bytes());
+    if !fits {
+        return Err(format!("hayabusa_msg_buffer returned {address:#x}: not an 8-aligned 4096-byte buffer in memory"));
+    }
+    Ok(Some(Direct { handle, buffer: address }))
+}
+
+/// The end of a task, on its own thread: out of the table, names freed, waiters woken, report.
+fn finish(ctl: &Ctl, end: End) {
+    let (task, threads) = {
+        let mut table = TABLE.lock();
+        let Some(mut task) = table.tasks.remove(&ctl.id) else { return };
+        ctl.killed.store(true, Ordering::Relaxed);
+        table.registry.task_died(ctl.id);
+        let mut threads = Vec::new();
+        for effect in table.rdv.task_died(ctl.id) {
+            if let crate::ipc::rendezvous::Effect::Wake { task: id, result } = effect
+                && let Some(t) = table.tasks.get_mut(&id)
+            {
+                t.slot = Some(result.map(|()| 0));
+                threads.push(t.rdv_thread);
+            }
+        }
+        // A reason given earlier (EXIT, a kill, a trap in its handler) says more than how the
+        // thread saw its code stop.
+        let end = task.end.take().unwrap_or(end);
+        task.end = Some(end);
+        (task, threads)
+    };
+    wake_all(threads);
+    let who = format!("task {} ({})", ctl.id, task.name);
+    match task.end.as_ref().expect("set above") {
+        End::Exited(0) => kprintln!("{who} exited"),
+        End::Exited(code) => kprintln!("{who} exited with code {code}"),
+        End::Killed => kprintln!("{who} killed"),
+        End::LoadFailed(why) => kprintln!("{who} failed to start: {why}"),
+        End::Trapped(t) => {
+            let cause = t.cause.map(|v| format!(" (CPU vector {v})")).unwrap_or_default();
+            let func = rustc_demangle::demangle(&t.func);
+            kprintln!("{who} trapped: {} in {func:#} at wasm offset {:#x}{cause}", t.kind.message(), t.wasm_offset);
+        }
+    }
+    // Dropped here, outside the lock: the instance, its memory and its code (unless a caller
+    // still runs its handler, whose handle keeps them alive until it returns).
+    drop(task);
+}
+
+/// Why [`kill`] refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KillError {
+    NoSuchTask,
+}
+
+/// Ends task `id`: its code is abandoned at the next import call or timer tick; waits up to a
+/// second for it to be gone. Returns its name and whether it is gone.
+pub fn kill(id: TaskId) -> Result<(String, bool), KillError> {
+    let (name, threads) = {
+        let mut table = TABLE.lock();
+        let name = table.tasks.get(&id).ok_or(KillError::NoSuchTask)?.name.clone();
+        (name, table.mark_ending(id, End::Killed))
+    };
+    wake_all(threads);
+    Ok((name, wait_gone(id, 1000)))
+}
+
+/// Waits up to `ms` for task `id` to leave the table; whether it did.
+pub fn wait_gone(id: TaskId, ms: u64) -> bool {
+    let deadline = time::uptime_ms() + ms;
+    while TABLE.lock().tasks.contains_key(&id) {
+        if time::uptime_ms() >= deadline {
+            return false;
+        }
+        sched::yield_now();
+    }
+    true
+}
+
+/// Whether task `id` is done starting: ended, registered a service, or blocked in IPC.
+fn settled(id: TaskId) -> bool {
+    let table = TABLE.lock();
+    !table.tasks.contains_key(&id) || table.registry.names_of(id).next().is_some() || table.rdv.wait_of(id).is_some()
+}
+
+/// Starts the manifest's `boot = yes` tasks in order, each after the one before has settled
+/// (registered its service, blocked, or ended; at most two seconds each), so that a client's
+/// first lookup finds the services listed before it.
+pub fn start_boot_tasks() {
+    let Some(manifest) = programs::manifest() else { return };
+    for entry in manifest.tasks().filter(|t| t.boot) {
+        match start(entry.name, None) {
+            Ok(id) => {
+                log::info!("task {id} ({}) started", entry.name);
+                let deadline = time::uptime_ms() + 2000;
+                while !settled(id) && time::uptime_ms() < deadline {
+                    sched::yield_now();
+                }
+            }
+            Err(e) => log::error!("task {}: cannot start: {e}", entry.name),
+        }
+    }
+}
+
+/// Snapshot of one task, for `ps`.
+pub struct TaskInfo {
+    pub id: TaskId,
+    pub name: String,
+    pub state: &'static str,
+    pub thread: ThreadId,
+    pub memory_pages: u64,
+    pub code_bytes: usize,
+    pub compile_us: u64,
+}
+
+/// Every task.
+pub fn list() -> Vec<TaskInfo> {
+    let table = TABLE.lock();
+    table
+        .tasks
+        .values()
+        .map(|t| {
+            let state = if t.ctl.killed() {
+                "ending"
+            } else if t.serving.is_some() {
+                "serving"
+            } else {
+                match table.rdv.wait_of(t.ctl.id) {
+                    Some(Wait::Recv { .. }) => "recv",
+                    Some(Wait::Queued { .. } | Wait::Reply { .. }) => "call",
+                    None => match sched::state_of(t.thread) {
+                        Some(sched::State::Blocked) => "blocked",
+                        Some(_) if t.instance.is_none() => "starting",
+                        _ => "running",
+                    },
+                }
+            };
+            TaskInfo {
+                id: t.ctl.id,
+                name: t.name.clone(),
+                state,
+                thread: t.thread,
+                memory_pages: t.memory.as_ref().map_or(0, |m| m.pages()),
+                code_bytes: t.code_bytes,
+                compile_us: t.compile_ns / 1000,
+            }
+        })
+        .collect()
+}
+
+/// One registered service, for `services`.
+pub struct ServiceInfo {
+    pub name: String,
+    pub task: TaskId,
+    pub task_name: String,
+    /// "direct" (handler exported, path chosen per call) or "switch".
+    pub path: &'static str,
+    pub direct_calls: u64,
+    pub switch_calls: u64,
+}
+
+/// Every registered service.
+pub fn services() -> Vec<ServiceInfo> {
+    let table = TABLE.lock();
+    table
+        .registry
+        .iter()
+        .filter_map(|(name, id)| {
+            let t = table.tasks.get(&id)?;
+            let path = if t.direct.is_some() && t.entry.ipc == Ipc::Auto { "direct" } else { "switch" };
+            Some(ServiceInfo {
+                name: String::from(name),
+                task: id,
+                task_name: t.name.clone(),
+                path,
+                direct_calls: t.direct_calls,
+                switch_calls: t.switch_calls,
+            })
+        })
+        .collect()
+}
+
+/// The task registered as `service`, if any.
+pub fn provider(service: &str) -> Option<TaskId> {
+    TABLE.lock().registry.lookup(service).ok()
+}
