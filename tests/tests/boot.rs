@@ -53,7 +53,7 @@ fn console_session() -> Result<(), SessionError> {
 
     // The ramdisk's programs: the manifest parsed at boot, every module present and valid.
     let programs = vm.command("programs")?;
-    for task in ["console", "hello", "pingpong", "pingpong-switch", "pingpong-client", "traps", "spin", "denied"] {
+    for task in ["console", "hello", "pingpong", "pingpong-switch", "pingpong-client", "traps", "spin", "denied", "badcalls"] {
         let row = line_starting(&programs, &format!("{task} ")).unwrap_or_else(|| panic!("no {task} in:\n{programs}"));
         assert!(row.ends_with(" valid"), "{task} is not a valid module:\n{programs}");
     }

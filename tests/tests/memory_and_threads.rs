@@ -1,6 +1,6 @@
 //! One boot through the memory and scheduling self-tests: lazy reservations (`vmtest`),
 //! preemption with per-thread XMM state (`threads`), and a thread spinning forever that the
-//! console outlives and kills (`spin`, `ps`, `kill`).
+//! console outlives and kills (`spin`, `ps`, `killthread`).
 
 use hayabusa_tests::{Outcome, SessionError, boot, line_starting};
 
@@ -39,13 +39,13 @@ fn memory_and_threads() -> Result<(), SessionError> {
     assert!(before != after, "uptime did not move while spin ran:\n{before}\n{after}");
     let ps = vm.command("ps")?;
     assert!(ps_lists(&ps, id, "spin"), "spin thread {id} not in ps:\n{ps}");
-    let killed = vm.command(&format!("kill {id}"))?;
+    let killed = vm.command(&format!("killthread {id}"))?;
     assert!(killed.contains(&format!("killed thread {id}")), "{killed}");
     let ps = vm.command("ps")?;
     assert!(!ps_lists(&ps, id, "spin"), "spin thread {id} still listed after kill:\n{ps}");
-    let again = vm.command(&format!("kill {id}"))?;
+    let again = vm.command(&format!("killthread {id}"))?;
     assert!(again.contains(&format!("error: no thread {id}")), "{again}");
-    let protected = vm.command("kill 0")?;
+    let protected = vm.command("killthread 0")?;
     assert!(protected.contains("cannot be killed"), "{protected}");
 
     // Memory is still sound after all that.

@@ -62,7 +62,9 @@ fn programs_build_and_match_the_manifest() {
             task.file
         );
         for service in task.reach.iter() {
-            assert!(manifest.provider(service).is_some(), "{} reaches {service}, which nobody provides", task.name);
+            // badcalls reaches one name on purpose that nobody provides: its lookup must say NOT_FOUND.
+            let probe = task.name == "badcalls" && service == "nosuchservice";
+            assert!(manifest.provider(service).is_some() || probe, "{} reaches {service}, which nobody provides", task.name);
         }
     }
     for (name, bytes) in &modules {

@@ -38,6 +38,7 @@ pub static COMMANDS: &[Command] = &[
     Command { name: "jit", usage: "jit [speed|none]", help: "compile the sample Wasm module in the kernel", run: super::jit::run },
     #[cfg(feature = "test-hooks")]
     Command { name: "fault", usage: "fault pf|bp|de|df|ud|guard|ro|panic", help: "trigger a kernel fault (test build)", run: super::selftest::fault },
+    Command { name: "echo", usage: "echo TEXT", help: "print `echo: TEXT` (scripts and tests sync on it)", run: echo },
     Command { name: "shutdown", usage: "shutdown", help: "power off (QEMU exits with success)", run: shutdown },
 ];
 
@@ -131,6 +132,11 @@ fn cpu(_: &[&str]) -> Outcome {
     }
     kprintln!("features:{present}");
     kprintln!("missing:{absent}");
+    Outcome::Continue
+}
+
+fn echo(args: &[&str]) -> Outcome {
+    kprintln!("echo: {}", args.join(" "));
     Outcome::Continue
 }
 

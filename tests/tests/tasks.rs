@@ -1,0 +1,195 @@
+//! Tasks and IPC, in one boot: the boot tasks start in manifest order (`hello` prints through
+//! the console service), `pingpong` completes 100,000 checked round trips on each path, a
+//! spinning task is killed while pingpong keeps going, every trap kind ends only its task with
+//! the right report, permission errors and malformed requests get their errors, a server that
+//! traps mid-call fails the call with PEER_DIED and a restarted server is reached again, a C
+//! module runs, and `bench ipc` prints its table.
+//!
+//! Task output arrives asynchronously (from the tasks' threads), so the test waits for the lines
+//! it needs with `expect`, and resynchronises with the console through `echo` before running a
+//! command whose output it parses.
+
+use hayabusa_tests::{Outcome, Session, SessionError, boot, line_starting};
+
+/// Consumes everything up to and including the prompt after `echo: <tag>`, so the next
+/// `command` reads only its own output.
+fn sync(vm: &mut Session, tag: &str) -> Result<String, SessionError> {
+    vm.send(&format!("echo {tag}\n"))?;
+    let before = vm.expect(&format!("echo: {tag}"))?;
+    vm.expect_prompt()?;
+    Ok(before)
+}
+
+/// Types `run NAME ARGS` and returns the new task's id (from `run: started task N (NAME)`).
+fn run(vm: &mut Session, name: &str, args: &str) -> Result<i32, SessionError> {
+    vm.send(&format!("run {name} {args}\n"))?;
+    let text = vm.expect(&format!(" ({name})"))?;
+    let line = text.rsplit_once("run: started task ").map(|(_, l)| l).unwrap_or_else(|| panic!("run {name} failed:\n{text}"));
+    Ok(line.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no task id in {line:?}")))
+}
+
+/// The `services` row of `service`: (task, direct calls, switch calls).
+fn service_row(services: &str, service: &str) -> Option<(i32, u64, u64)> {
+    let row = line_starting(services, &format!("{service} "))?;
+    let cols: Vec<&str> = row.split_whitespace().collect();
+    Some((cols[1].parse().ok()?, cols[4].parse().ok()?, cols[5].parse().ok()?))
+}
+
+/// (argument, report message, function the report names) for each trap kind of `traps`.
+const TRAPS: &[(&str, &str, &str)] = &[
+    ("unreachable", "unreachable", "trap_unreachable"),
+    ("div-zero", "integer divide by zero", "trap_div_zero"),
+    ("overflow", "integer overflow", "trap_overflow"),
+    ("conversion", "invalid conversion to integer", "trap_conversion"),
+    ("memory", "out of bounds memory access", "trap_memory"),
+    ("table", "out of bounds table access", "trap_table"),
+    ("undefined-element", "undefined element", "trap_undefined_element"),
+    ("null-call", "uninitialized element", "trap_null_call"),
+    ("type-mismatch", "indirect call type mismatch", "type_mismatch"),
+    ("stack", "call stack exhausted", "recurse"),
+];
+
+#[test]
+fn tasks_and_ipc() -> Result<(), SessionError> {
+    let mut vm = boot();
+    // Boot order: the console service first, then hello, which prints through it.
+    let boot_log = vm.expect("hello from wasm")?;
+    let console_started = boot_log.find("task 2 (console) started").unwrap_or_else(|| panic!("console not task 2:\n{boot_log}"));
+    let hello_started = boot_log.find("(hello) started").unwrap_or_else(|| panic!("hello not started:\n{boot_log}"));
+    assert!(console_started < hello_started, "console must start before hello:\n{boot_log}");
+    vm.expect("(hello) exited")?;
+    sync(&mut vm, "boot")?;
+    let services = vm.command("services")?;
+    for service in ["console", "pingpong", "pingpong-switch"] {
+        assert!(service_row(&services, service).is_some(), "{service} not registered:\n{services}");
+    }
+    let ps = vm.command("ps")?;
+    for task in ["console", "pingpong", "pingpong-switch"] {
+        let row = ps.lines().find(|l| l.split_whitespace().nth(1) == Some(task)).unwrap_or_else(|| panic!("{task} not in ps:\n{ps}"));
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(cols[2], "recv", "{task} should wait in ipc_recv:\n{ps}");
+        let (pages, code): (u64, u64) = (cols[3].parse().unwrap(), cols[4].parse().unwrap());
+        assert!(pages >= 1 && code > 1000, "{task}: memory pages and code size expected:\n{ps}");
+    }
+
+    // A module built from C (clang installs with the CI's packages).
+    let id = run(&mut vm, "hello-c", "")?;
+    vm.expect("hello from C")?;
+    let out = vm.expect(&format!("task {id} (hello-c) exited"))?;
+    assert!(!out.contains("exited with code"), "{out}");
+
+    // 100,000 checked round trips on each path; `services` proves which path served them.
+    let id = run(&mut vm, "pingpong-client", "100000")?;
+    vm.expect("pingpong: pingpong: 100000 round trips ok")?;
+    vm.expect("pingpong: pingpong-switch: 100000 round trips ok")?;
+    vm.expect(&format!("task {id} (pingpong-client) exited"))?;
+    sync(&mut vm, "pingpong")?;
+    let services = vm.command("services")?;
+    let (_, direct, switch) = service_row(&services, "pingpong").expect("pingpong registered");
+    assert!(direct >= 100_000 && switch == 0, "pingpong should be served on the direct path:\n{services}");
+    let (_, direct, switch) = service_row(&services, "pingpong-switch").expect("pingpong-switch registered");
+    assert!(direct == 0 && switch >= 100_000, "pingpong-switch should be served on the switch path:\n{services}");
+
+    // A task in an endless loop is preempted, and killed while pingpong keeps going.
+    let spin = run(&mut vm, "spin", "")?;
+    vm.expect("spin: spinning until killed")?;
+    let client = run(&mut vm, "pingpong-client", "20000")?;
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    vm.send(&format!("kill {spin}\n"))?;
+    let before_kill = vm.expect(&format!("killed task {spin} (spin)"))?;
+    assert!(!before_kill.contains("pingpong-switch: 20000"), "pingpong finished before the kill; the test proves nothing:\n{before_kill}");
+    vm.expect("pingpong: pingpong: 20000 round trips ok")?;
+    vm.expect("pingpong: pingpong-switch: 20000 round trips ok")?;
+    vm.expect(&format!("task {client} (pingpong-client) exited"))?;
+    sync(&mut vm, "spin")?;
+    let ps = vm.command("ps")?;
+    assert!(!ps.lines().any(|l| l.split_whitespace().nth(1) == Some("spin")), "spin still listed:\n{ps}");
+    let again = vm.command(&format!("kill {spin}"))?;
+    assert!(again.contains(&format!("error: no task {spin}")), "{again}");
+
+    // Each trap kind ends only its task, with a report naming task, kind, function and offset.
+    for (arg, message, func) in TRAPS {
+        let id = run(&mut vm, "traps", arg)?;
+        let report = vm.expect(&format!("task {id} (traps) trapped: {message} in "))?;
+        assert!(!report.contains("traps: FAILED"), "{report}");
+        let rest = vm.expect(" at wasm offset 0x")?;
+        assert!(rest.contains(func), "trap {arg}: report should name {func}: {rest}");
+    }
+    sync(&mut vm, "traps")?;
+    let services = vm.command("services")?;
+    for service in ["console", "pingpong", "pingpong-switch"] {
+        assert!(service_row(&services, service).is_some(), "{service} died with the traps:\n{services}");
+    }
+    run(&mut vm, "hello", "")?;
+    vm.expect("hello from wasm")?;
+
+    // Permissions and malformed requests: errors, never a fault.
+    let id = run(&mut vm, "denied", "")?;
+    let out = vm.expect(&format!("task {id} (denied) exited"))?;
+    assert!(out.contains("lookup(\"pingpong\") -> DENIED") && out.contains("every attempt refused"), "{out}");
+    assert!(!out.contains("FAILED") && !out.contains("exited with code"), "{out}");
+    let id = run(&mut vm, "badcalls", "")?;
+    let out = vm.expect(&format!("task {id} (badcalls) exited"))?;
+    assert!(out.contains("call(console, buffer outside memory) -> BAD_POINTER"), "{out}");
+    assert!(out.contains("badcalls: every bad request refused with its error"), "{out}");
+    assert!(!out.contains("FAILED") && !out.contains("exited with code"), "{out}");
+
+    // Servers that trap mid-call: the caller gets PEER_DIED on both paths, the names are freed.
+    let id = run(&mut vm, "pingpong-client", "crash")?;
+    let out = vm.expect(&format!("task {id} (pingpong-client) exited"))?;
+    for service in ["pingpong", "pingpong-switch"] {
+        let line = format!("pingpong: {service}: crash call -> PEER_DIED (-8), then lookup -> NOT_FOUND (-4)");
+        assert!(out.contains(&line), "missing {line:?} in:\n{out}");
+    }
+    assert!(!out.contains("exited with code"), "{out}");
+    sync(&mut vm, "crash")?;
+    let transcript = vm.transcript();
+    for task in ["pingpong", "pingpong-switch"] {
+        let report = format!("({task}) trapped: unreachable in pingpong_server::handle at wasm offset 0x");
+        assert!(transcript.contains(&report), "no trap report for {task}");
+    }
+    let services = vm.command("services")?;
+    assert!(service_row(&services, "pingpong").is_none() && service_row(&services, "console").is_some(), "{services}");
+
+    // Restarted servers register the names again, and clients reach them.
+    for server in ["pingpong", "pingpong-switch"] {
+        run(&mut vm, server, "")?;
+    }
+    let mut registered = false;
+    for attempt in 0..20 {
+        let services = sync(&mut vm, &format!("restart{attempt}")).and_then(|_| vm.command("services"))?;
+        registered = service_row(&services, "pingpong").is_some() && service_row(&services, "pingpong-switch").is_some();
+        if registered {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    assert!(registered, "restarted servers did not register");
+    let id = run(&mut vm, "pingpong-client", "300")?;
+    vm.expect("pingpong: pingpong: 300 round trips ok")?;
+    vm.expect("pingpong: pingpong-switch: 300 round trips ok")?;
+    vm.expect(&format!("task {id} (pingpong-client) exited"))?;
+    sync(&mut vm, "restart")?;
+
+    // The benchmark: both paths, three payload sizes, medians, p99, ratio.
+    let bench = vm.command("bench ipc 200")?;
+    for path in ["direct", "switch"] {
+        for size in [0, 64, 1024] {
+            let row = bench
+                .lines()
+                .find(|l| l.starts_with(path) && l.split_whitespace().nth(1) == Some(&size.to_string()))
+                .unwrap_or_else(|| panic!("no {path} {size} B row in:\n{bench}"));
+            let cols: Vec<u64> = row.split_whitespace().skip(3).filter_map(|c| c.parse().ok()).collect();
+            assert_eq!(cols.len(), 5, "{row}");
+            assert!(cols[0] > 0 && cols[0] <= cols[1], "median and p99 in cycles: {row}");
+            assert_eq!(cols[4], 200, "200 calls measured: {row}");
+        }
+    }
+    assert!(bench.contains("bench ipc: switch/direct (medians): 0 B "), "{bench}");
+    assert!(bench.contains("bench ipc: plain kernel -> Wasm call"), "{bench}");
+    assert!(!bench.contains("FAILED"), "{bench}");
+
+    vm.send("shutdown\n")?;
+    vm.expect("shutting down")?;
+    vm.expect_exit(Outcome::Success)
+}
