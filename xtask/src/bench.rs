@@ -1,6 +1,7 @@
 //! `cargo xtask bench compile [FILE.wasm...]`: compile throughput (Wasm code bytes per second,
 //! functions per second) at both optimisation levels. Without files it builds the Rust sample
 //! (`kernel/compiler/samples/rust-sample`, release and debug) for wasm32 and measures those.
+//! `cargo xtask bench ipc [N]` is in `bench_ipc`.
 
 use crate::Failure;
 use hayabusa_compiler::{CompileOptions, OptLevel};
@@ -9,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
-const HELP: &str = "usage: cargo xtask bench compile [--iterations N] [FILE.wasm...]";
+const HELP: &str = "usage: cargo xtask bench compile [--iterations N] [FILE.wasm...]
+       cargo xtask bench ipc [N] [--debug] [--accel auto|tcg|kvm] [--timeout SECS] [--markdown]";
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the repo").to_path_buf()
@@ -36,8 +38,10 @@ fn build_samples() -> Result<Vec<PathBuf>, Failure> {
 }
 
 pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
-    if args.first().map(String::as_str) != Some("compile") {
-        return Err(Failure::Usage(HELP.into()));
+    match args.first().map(String::as_str) {
+        Some("compile") => {}
+        Some("ipc") => return crate::bench_ipc::main(&args[1..]),
+        _ => return Err(Failure::Usage(HELP.into())),
     }
     let mut iterations = 5usize;
     let mut files = Vec::new();

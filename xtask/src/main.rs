@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod bench_ipc;
 mod build;
 mod cargo;
 mod dump;
@@ -44,6 +45,11 @@ COMMANDS:
     lint     clippy, warnings as errors: the kernel (x86_64-unknown-none) and all host crates
     bench compile [FILE.wasm...]
              Compile throughput at both opt levels (default: the Rust sample, built for wasm32)
+    bench ipc [N] [--debug] [--markdown]
+             Boot the release kernel headless, run the console command `bench ipc N`
+             (default N 1000: IPC round trips per payload and path) and print its table with
+             the accelerator, host CPU and QEMU version; exit 1 if it failed.
+             Also takes --accel and --timeout (default 1800 s)
 
 OPTIONS:
     --release          Build with the release profile
