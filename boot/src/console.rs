@@ -84,10 +84,13 @@ fn forward_stdin(vm: &mut Vm) -> mpsc::Receiver<usize> {
     rx
 }
 
-/// Waits until the console answered `lines` lines with prompts (or sat idle at a prompt).
-/// `false` if QEMU exited or the deadline passed first.
+/// Waits until the console answered `lines` lines with prompts (or sat idle at a prompt since
+/// our input ended: the last line may still be on its way). `false` if QEMU exited or the
+/// deadline passed first.
 fn wait_for_last_prompt(serial: &SerialLog, lines: usize, deadline: Instant) -> bool {
+    let input_ended = Instant::now();
     let done = |bytes: &[u8], quiet: Duration| {
+        let quiet = quiet.min(input_ended.elapsed());
         let at_prompt = bytes.ends_with(PROMPT.as_bytes());
         let (mut prompts, mut from) = (0, 0);
         while let Some(at) = find(bytes, from, PROMPT.as_bytes()) {

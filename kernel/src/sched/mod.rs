@@ -290,7 +290,12 @@ fn switch_away(new_state: State) {
     let (old_rsp, new_rsp, old_ext, dead) = {
         let mut guard = SCHED.lock();
         let Some(s) = guard.as_mut() else { return };
-        s.slice_left = TIME_SLICE_TICKS;
+        // A thread that blocks hands the rest of its time slice to the next one (an IPC partner
+        // it just woke, at the front of the queue): two tasks calling each other thousands of
+        // times per tick still share one slice, get preempted, and let every other thread run.
+        if new_state != State::Blocked {
+            s.slice_left = TIME_SLICE_TICKS;
+        }
         let next = loop {
             match s.ready.pop_front() {
                 Some(id) if s.threads.get(&id).is_some_and(|t| t.state == State::Ready) => break Some(id),

@@ -197,12 +197,17 @@ fn call(ctl: &Ctl, dst: TaskId, ptr: u32, info: &mut CallInfo) -> Outcome {
     if server.ctl.killed() {
         return Ok(Error::PeerDied.code());
     }
+    let me = sched::current();
+    if server.thread == me {
+        // A handler running on its caller's thread (direct path) calls that caller back: the
+        // caller's own thread could never receive it. Refused like any re-entered handler.
+        return Ok(Error::Busy.code());
+    }
     if server.direct_ready(&t.rdv, id) {
         info.direct = Some(true);
         return direct(table, ctl, dst, ptr, header);
     }
     info.direct = Some(false);
-    let me = sched::current();
     let caller = t.tasks.get_mut(&id).ok_or(Cancelled)?;
     caller.call_ptr = ptr;
     caller.slot = None;
