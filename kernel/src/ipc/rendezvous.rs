@@ -37,6 +37,34 @@ pub enum Effect {
     Wake { task: TaskId, result: Result<(), Error> },
 }
 
+/// The effects of one call, receive or reply: at most two, kept inline (no allocation on the
+/// IPC path).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Effects {
+    items: [Effect; 2],
+    len: usize,
+}
+
+impl Effects {
+    fn one(effect: Effect) -> Effects {
+        Effects { items: [effect, Effect::Block], len: 1 }
+    }
+
+    fn two(first: Effect, second: Effect) -> Effects {
+        Effects { items: [first, second], len: 2 }
+    }
+
+    pub fn as_slice(&self) -> &[Effect] {
+        &self.items[..self.len]
+    }
+}
+
+impl PartialEq<Vec<Effect>> for Effects {
+    fn eq(&self, other: &Vec<Effect>) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
 #[derive(Default)]
 pub struct Rendezvous {
     waits: BTreeMap<TaskId, Wait>,
@@ -55,7 +83,7 @@ impl Rendezvous {
 
     /// `caller` calls `server` (both alive, permission already checked). Either the server is
     /// receiving and gets the request now, or the caller queues; the caller blocks either way.
-    pub fn call(&mut self, caller: TaskId, server: TaskId) -> Result<Vec<Effect>, Error> {
+    pub fn call(&mut self, caller: TaskId, server: TaskId) -> Result<Effects, Error> {
         if caller == server {
             return Err(Error::CallSelf);
         }
@@ -63,19 +91,19 @@ impl Rendezvous {
             Some(Wait::Recv { from }) if *from == 0 || *from == caller => {
                 self.waits.remove(&server);
                 self.waits.insert(caller, Wait::Reply { server });
-                Ok(alloc::vec![Effect::Deliver { caller, server }, Effect::Block])
+                Ok(Effects::two(Effect::Deliver { caller, server }, Effect::Block))
             }
             _ => {
                 self.waits.insert(caller, Wait::Queued { server });
                 self.queues.entry(server).or_default().push_back(caller);
-                Ok(alloc::vec![Effect::Block])
+                Ok(Effects::one(Effect::Block))
             }
         }
     }
 
     /// `server` receives from `from` (0: anyone; `from_alive` says whether that task exists).
     /// The first queued caller that matches is delivered at once; otherwise the server blocks.
-    pub fn recv(&mut self, server: TaskId, from: TaskId, from_alive: bool) -> Result<Vec<Effect>, Error> {
+    pub fn recv(&mut self, server: TaskId, from: TaskId, from_alive: bool) -> Result<Effects, Error> {
         if from < 0 {
             return Err(Error::BadArgument);
         }
@@ -86,10 +114,10 @@ impl Rendezvous {
         if let Some(pos) = queue.iter().position(|&c| from == 0 || c == from) {
             let caller = queue.remove(pos).expect("position is in range");
             self.waits.insert(caller, Wait::Reply { server });
-            return Ok(alloc::vec![Effect::Deliver { caller, server }]);
+            return Ok(Effects::one(Effect::Deliver { caller, server }));
         }
         self.waits.insert(server, Wait::Recv { from });
-        Ok(alloc::vec![Effect::Block])
+        Ok(Effects::one(Effect::Block))
     }
 
     /// Takes back `server`'s `ipc_recv` wait, while a direct-path call runs its handler on the
@@ -108,14 +136,14 @@ impl Rendezvous {
 
     /// `server` replies to `caller`, which must be awaiting its reply. The caller wakes with
     /// `result` (`Ok` after the task layer copied the reply, or the error of an error reply).
-    pub fn reply(&mut self, server: TaskId, caller: TaskId, caller_alive: bool, result: Result<(), Error>) -> Result<Vec<Effect>, Error> {
+    pub fn reply(&mut self, server: TaskId, caller: TaskId, caller_alive: bool, result: Result<(), Error>) -> Result<Effects, Error> {
         if !caller_alive {
             return Err(Error::NoSuchTask);
         }
         match self.waits.get(&caller) {
             Some(Wait::Reply { server: s }) if *s == server => {
                 self.waits.remove(&caller);
-                Ok(alloc::vec![Effect::Wake { task: caller, result }])
+                Ok(Effects::one(Effect::Wake { task: caller, result }))
             }
             _ => Err(Error::NotWaiting),
         }

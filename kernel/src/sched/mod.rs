@@ -31,6 +31,8 @@ struct Scheduler {
 
 static SCHED: IrqMutex<Option<Scheduler>> = IrqMutex::new(None);
 static SWITCHES: AtomicU64 = AtomicU64::new(0);
+/// The running thread's id (also in the scheduler; here to be read without its lock).
+static CURRENT: AtomicU64 = AtomicU64::new(0);
 
 /// Makes the boot context thread 0 (`name`) and starts the idle thread.
 pub fn init(name: &str) {
@@ -119,7 +121,7 @@ pub fn current_stack_bottom() -> u64 {
 
 /// The running thread's id.
 pub fn current() -> ThreadId {
-    SCHED.lock().as_ref().map_or(0, |s| s.current)
+    CURRENT.load(Ordering::Relaxed)
 }
 
 /// Whether a thread other than the running one and the idle thread is ready to run.
@@ -328,6 +330,7 @@ fn switch_away(new_state: State) {
         crate::wasm::platform::switch_stack(next_thread.stack_bottom());
         let new_rsp = next_thread.rsp;
         s.current = next;
+        CURRENT.store(next, Ordering::Relaxed);
         (old_rsp, new_rsp, old_ext, dead)
     };
     drop(dead);

@@ -13,7 +13,6 @@
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec;
-use alloc::vec::Vec;
 
 use hayabusa_abi::{Error, Header};
 use hayabusa_compiler::Sig;
@@ -25,7 +24,7 @@ use crate::arch::irqlock::IrqMutexGuard;
 use crate::ipc::message::{Reply, check_buffer, check_reply, check_request, deliver, read_name};
 use crate::ipc::rendezvous::{Effect, Wait};
 use crate::ipc::{KERNEL_TASK, TaskId};
-use crate::sched::{self, ThreadId};
+use crate::sched;
 use crate::wasm::memory::{with_bytes, with_two};
 use crate::wasm::platform::FuncHandle;
 use crate::wasm::trap;
@@ -84,10 +83,10 @@ fn wait(ctl: &Ctl) -> Result<Result<i32, Error>, Cancelled> {
     }
 }
 
-/// Carries out rendezvous effects: copies delivered requests, fills result slots. Returns the
-/// threads to wake once the table is unlocked.
-fn apply(table: &mut Table, effects: &[Effect]) -> Vec<ThreadId> {
-    let mut wake = Vec::new();
+/// Carries out rendezvous effects: copies delivered requests, fills result slots, and wakes
+/// the threads concerned (they run once the table is unlocked and the caller blocks or yields;
+/// the scheduler never takes the table lock, so waking under it is safe).
+fn apply(table: &mut Table, effects: &[Effect]) {
     for effect in effects {
         match *effect {
             Effect::Deliver { caller, server } => {
@@ -98,7 +97,7 @@ fn apply(table: &mut Table, effects: &[Effect]) -> Vec<ThreadId> {
                         // but if it did, both sides learn of it rather than wait forever.
                         log::error!("ipc: delivering task {caller}'s call to task {server}: {e}");
                         if let Ok(more) = table.rdv.reply(server, caller, true, Err(e)) {
-                            wake.extend(apply(table, &more));
+                            apply(table, more.as_slice());
                         }
                         Err(e)
                     }
@@ -106,19 +105,18 @@ fn apply(table: &mut Table, effects: &[Effect]) -> Vec<ThreadId> {
                 if let Some(s) = table.tasks.get_mut(&server) {
                     s.slot = Some(result);
                     s.switch_calls += 1;
-                    wake.push(s.rdv_thread);
+                    sched::wake(s.rdv_thread);
                 }
             }
             Effect::Wake { task, result } => {
                 if let Some(t) = table.tasks.get_mut(&task) {
                     t.slot = Some(result.map(|()| 0));
-                    wake.push(t.rdv_thread);
+                    sched::wake(t.rdv_thread);
                 }
             }
             Effect::Block => {}
         }
     }
-    wake
 }
 
 /// Copies `caller`'s pending call into `server`'s receive buffer.
@@ -191,7 +189,7 @@ fn call(ctl: &Ctl, dst: TaskId, ptr: u32, info: &mut CallInfo) -> Outcome {
         return kernel_requests::handle(ctl, ptr, header);
     }
     let Some(server) = t.tasks.get(&dst) else { return Ok(Error::NoSuchTask.code()) };
-    if !t.registry.names_of(dst).any(|name| caller.entry.may_reach(name)) {
+    if !t.registry.names_of(dst).any(|name| caller.reach.contains(&name)) {
         return Ok(Error::Denied.code());
     }
     if server.ctl.killed() {
@@ -216,9 +214,8 @@ fn call(ctl: &Ctl, dst: TaskId, ptr: u32, info: &mut CallInfo) -> Outcome {
         Ok(effects) => effects,
         Err(e) => return Ok(e.code()),
     };
-    let wake = apply(t, &effects);
+    apply(t, effects.as_slice());
     drop(table);
-    wake_all(wake);
     wait(ctl).map(|result| code(result.map(|_| 0)))
 }
 
@@ -229,8 +226,8 @@ fn direct(mut table: IrqMutexGuard<'_, Table>, ctl: &Ctl, dst: TaskId, ptr: u32,
     let from = t.rdv.withdraw_recv(dst).expect("direct_ready checked the server receives");
     let caller_mem = t.tasks.get(&id).ok_or(Cancelled)?.memory.clone().expect("checked by the request");
     let server = t.tasks.get_mut(&dst).expect("looked up by the caller");
-    let d = server.direct.as_ref().expect("direct_ready checked the exports");
-    let (handle, buffer) = (d.handle.clone(), d.buffer);
+    let direct = server.direct.clone().expect("direct_ready checked the exports");
+    let (handle, buffer) = (&direct.handle, direct.buffer);
     let server_ctl = server.ctl.clone();
     let server_mem = server.memory.clone().expect("a server with a message buffer has a memory");
     server.serving = Some(from);
@@ -249,12 +246,11 @@ fn direct(mut table: IrqMutexGuard<'_, Table>, ctl: &Ctl, dst: TaskId, ptr: u32,
         }
     };
     let t = &mut *table;
-    let mut wake = Vec::new();
     let result: Result<i32, Error> = match outcome {
         Err(e) => Err(e),
         Ok(_) if !t.tasks.contains_key(&dst) || server_ctl.killed() => Err(Error::PeerDied),
         Ok(Err(trap)) => {
-            wake.extend(t.mark_ending(dst, End::Trapped(trap)));
+            wake_all(t.mark_ending(dst, End::Trapped(trap)));
             Err(Error::PeerDied)
         }
         Ok(Ok(code)) if code < 0 => Err(Error::from_code(code).unwrap_or(Error::Unknown)),
@@ -272,19 +268,18 @@ fn direct(mut table: IrqMutexGuard<'_, Table>, ctl: &Ctl, dst: TaskId, ptr: u32,
             s.slot = None;
             s.rdv_thread = s.thread;
             match t.rdv.recv(dst, from, from_alive) {
-                Ok(effects) => wake.extend(apply(t, &effects)),
+                Ok(effects) => apply(t, effects.as_slice()),
                 Err(e) => {
                     if let Some(s) = t.tasks.get_mut(&dst) {
                         s.slot = Some(Err(e));
-                        wake.push(s.thread);
+                        sched::wake(s.thread);
                     }
                 }
             }
         }
     }
     drop(table);
-    drop(handle);
-    wake_all(wake);
+    drop(direct);
     if ctl.killed() {
         return Err(Cancelled);
     }
@@ -316,9 +311,8 @@ fn recv(ctl: &Ctl, src: TaskId, ptr: u32) -> Outcome {
         Ok(effects) => effects,
         Err(e) => return Ok(e.code()),
     };
-    let wake = apply(t, &effects);
+    apply(t, effects.as_slice());
     drop(table);
-    wake_all(wake);
     wait(ctl).map(code)
 }
 
@@ -354,8 +348,6 @@ fn reply(ctl: &Ctl, dst: TaskId, ptr: u32) -> Outcome {
         Ok(effects) => effects,
         Err(e) => return Ok(e.code()),
     };
-    let wake = apply(t, &effects);
-    drop(table);
-    wake_all(wake);
+    apply(t, effects.as_slice());
     Ok(0)
 }

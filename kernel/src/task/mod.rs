@@ -99,7 +99,9 @@ struct Task {
     store: Option<Store>,
     instance: Option<Instance>,
     memory: Option<Arc<Memory>>,
-    direct: Option<Direct>,
+    direct: Option<Arc<Direct>>,
+    /// The services it may reach (the manifest's `reach`, split once).
+    reach: Vec<&'static str>,
     /// Buffer of the task's pending `ipc_call` (switch path) and `ipc_recv`.
     call_ptr: u32,
     recv_ptr: u32,
@@ -235,6 +237,7 @@ pub fn start(name: &str, args: Option<&str>) -> Result<TaskId, StartError> {
         instance: None,
         memory: None,
         direct: None,
+        reach: entry.reach.iter().collect(),
         call_ptr: 0,
         recv_ptr: 0,
         slot: None,
@@ -276,7 +279,7 @@ fn run(ctl: &Arc<Ctl>, module: hayabusa_compiler::CompiledModule, wasm: &[u8]) -
         task.store = Some(store);
         task.instance = Some(instance);
         task.memory = memory;
-        task.direct = direct;
+        task.direct = direct.map(Arc::new);
     }
     if ctl.killed() {
         return End::Killed;
