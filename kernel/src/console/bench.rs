@@ -14,6 +14,8 @@ use crate::{kprintln, task, time};
 
 const SIZES: [u32; 3] = [0, 64, 1024];
 const SERVERS: [&str; 2] = ["pingpong", "pingpong-switch"];
+/// The pingpong protocol's request kind (`examples/pingpong/protocol.rs`).
+const PING: u32 = 1;
 const DEFAULT_ROUNDS: u32 = 1000;
 /// The client gets this long before the benchmark gives up on it.
 const CLIENT_TIMEOUT_MS: u64 = 600_000;
@@ -69,8 +71,9 @@ fn ipc(rounds: u32) {
         kprintln!("bench ipc: FAILED: pingpong-client did not finish in {} s", CLIENT_TIMEOUT_MS / 1000);
         return;
     }
-    let plain = SERVERS.first().and_then(|s| bench::plain_calls(s, rounds as usize)).unwrap_or_default();
-    report(rounds, &samples, plain);
+    let plain = bench::plain_calls(SERVERS[0], rounds as usize).unwrap_or_default();
+    let handler = bench::handler_calls(SERVERS[0], PING, rounds as usize).unwrap_or_default();
+    report(rounds, &samples, plain, handler);
 }
 
 /// Median and 99th percentile of `values` (sorted in place); zeros when empty.
@@ -83,7 +86,7 @@ fn percentiles(values: &mut [u64]) -> (u64, u64) {
     (at(50), at(99))
 }
 
-fn report(rounds: u32, samples: &[Sample], mut plain: Vec<u64>) {
+fn report(rounds: u32, samples: &[Sample], mut plain: Vec<u64>, mut handler: Vec<u64>) {
     let hz = time::tsc_hz().max(1);
     let ns = |cycles: u64| (u128::from(cycles) * 1_000_000_000 / u128::from(hz)) as u64;
     let hypervisor = cpu::hypervisor().unwrap_or_else(|| String::from("none"));
@@ -110,7 +113,18 @@ fn report(rounds: u32, samples: &[Sample], mut plain: Vec<u64>) {
     kprintln!("bench ipc: switch/direct (medians): {}", ratios.join(", "));
     let (median, p99) = percentiles(&mut plain);
     kprintln!("bench ipc: plain kernel -> Wasm call (hayabusa_msg_buffer): median {median} cyc ({} ns), p99 {p99} cyc", ns(median));
-    if let Some(d) = medians[0].first().filter(|d| **d > 0 && median > 0) {
-        kprintln!("bench ipc: direct 0 B round trip = {:.1} plain calls", *d as f64 / median as f64);
+    let (alone, alone_p99) = percentiles(&mut handler);
+    kprintln!(
+        "bench ipc: handler alone (kernel -> hayabusa_handle, 0 B PING, no IPC): median {alone} cyc ({} ns), p99 {alone_p99} cyc",
+        ns(alone)
+    );
+    let direct = medians[0][0];
+    if direct > 0 && median > 0 && alone > 0 {
+        let ipc = direct.saturating_sub(alone);
+        kprintln!(
+            "bench ipc: direct 0 B round trip = {:.1} plain calls; beyond the handler's own work the IPC costs {ipc} cyc = {:.1} plain calls",
+            direct as f64 / median as f64,
+            ipc as f64 / median as f64
+        );
     }
 }

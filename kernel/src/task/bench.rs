@@ -5,9 +5,12 @@
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicI32, Ordering};
 
+use hayabusa_abi::{HEADER_SIZE, Header};
+
 use crate::arch::cpu::rdtsc;
 use crate::arch::irqlock::IrqMutex;
-use crate::ipc::TaskId;
+use crate::ipc::{KERNEL_TASK, TaskId};
+use crate::wasm::memory::with_bytes;
 
 /// One timed call.
 #[derive(Clone, Copy, Debug)]
@@ -72,4 +75,44 @@ pub fn plain_calls(service: &str, n: usize) -> Option<Vec<u64>> {
         cycles
     })
     .ok()
+}
+
+/// Times `n` calls from the kernel straight into the handler (`hayabusa_handle`) of the task
+/// providing `service`, with an empty request of `kind` in its message buffer: the server's own
+/// work on a 0-byte round trip, without the IPC around it. The server is taken out of service
+/// meanwhile exactly as for a direct-path call. `None` if the service does not run, has no
+/// handler, or is not idle.
+pub fn handler_calls(service: &str, kind: u32, n: usize) -> Option<Vec<u64>> {
+    let (direct, ctl, id, from) = {
+        let mut table = super::TABLE.lock();
+        let t = &mut *table;
+        let id = t.registry.lookup(service).ok()?;
+        let task = t.tasks.get(&id)?;
+        if !task.direct_ready(&t.rdv, KERNEL_TASK) {
+            return None;
+        }
+        let (direct, ctl, mem) = (task.direct.clone()?, task.ctl.clone(), task.memory.clone()?);
+        let request = Header { kind, len: 0, sender: KERNEL_TASK, flags: 0 };
+        with_bytes(&mem, |bytes| bytes[direct.buffer as usize..][..HEADER_SIZE].copy_from_slice(&request.encode()));
+        let from = super::imports::begin_serving(t, id);
+        (direct, ctl, id, from)
+    };
+    let cycles = crate::sched::run_on_thread("bench-handler", super::TASK_STACK, move || {
+        let mut cycles = Vec::with_capacity(n);
+        super::as_owner(&ctl, || {
+            for _ in 0..n {
+                let mut slots = [KERNEL_TASK as u64];
+                let start = rdtsc();
+                let ok = direct.handle.call_raw(&mut slots).is_ok() && slots[0] == 0;
+                let end = rdtsc();
+                if ok {
+                    cycles.push(end - start);
+                }
+            }
+        });
+        cycles
+    });
+    let mut table = super::TABLE.lock();
+    super::imports::end_serving(&mut table, id, from);
+    cycles.ok()
 }

@@ -223,14 +223,13 @@ fn call(ctl: &Ctl, dst: TaskId, ptr: u32, info: &mut CallInfo) -> Outcome {
 fn direct(mut table: IrqMutexGuard<'_, Table>, ctl: &Ctl, dst: TaskId, ptr: u32, header: Header) -> Outcome {
     let id = ctl.id;
     let t = &mut *table;
-    let from = t.rdv.withdraw_recv(dst).expect("direct_ready checked the server receives");
     let caller_mem = t.tasks.get(&id).ok_or(Cancelled)?.memory.clone().expect("checked by the request");
+    let from = begin_serving(t, dst);
     let server = t.tasks.get_mut(&dst).expect("looked up by the caller");
     let direct = server.direct.clone().expect("direct_ready checked the exports");
     let (handle, buffer) = (&direct.handle, direct.buffer);
     let server_ctl = server.ctl.clone();
     let server_mem = server.memory.clone().expect("a server with a message buffer has a memory");
-    server.serving = Some(from);
     server.direct_calls += 1;
     let copied = with_two(&caller_mem, &server_mem, |src, dst_bytes| deliver(src, ptr, header, dst_bytes, buffer, id));
     // The request copied (it cannot fail: both buffers were checked), the handler runs
@@ -260,30 +259,44 @@ fn direct(mut table: IrqMutexGuard<'_, Table>, ctl: &Ctl, dst: TaskId, ptr: u32,
             Reply::Error(e) => Err(e),
         }),
     };
-    // The server's own thread receives again (and may get a caller that queued meanwhile).
-    let from_alive = from == 0 || t.alive(from);
-    if let Some(s) = t.tasks.get_mut(&dst) {
-        s.serving = None;
-        if !s.ctl.killed() {
-            s.slot = None;
-            s.rdv_thread = s.thread;
-            match t.rdv.recv(dst, from, from_alive) {
-                Ok(effects) => apply(t, effects.as_slice()),
-                Err(e) => {
-                    if let Some(s) = t.tasks.get_mut(&dst) {
-                        s.slot = Some(Err(e));
-                        sched::wake(s.thread);
-                    }
-                }
-            }
-        }
-    }
+    end_serving(t, dst, from);
     drop(table);
     drop(direct);
     if ctl.killed() {
         return Err(Cancelled);
     }
     Ok(code(result))
+}
+
+/// Takes server `dst` (found `direct_ready`) out of the rendezvous while its handler runs
+/// elsewhere: its `ipc_recv` is withdrawn (callers arriving meanwhile queue). Returns whom it was
+/// receiving from, for [`end_serving`].
+pub(super) fn begin_serving(t: &mut Table, dst: TaskId) -> TaskId {
+    let from = t.rdv.withdraw_recv(dst).expect("direct_ready checked the server receives");
+    if let Some(server) = t.tasks.get_mut(&dst) {
+        server.serving = Some(from);
+    }
+    from
+}
+
+/// Puts server `dst` back: unless it is ending, its own thread receives again (from `from`), and
+/// gets a caller that queued meanwhile at once.
+pub(super) fn end_serving(t: &mut Table, dst: TaskId, from: TaskId) {
+    let from_alive = from == 0 || t.alive(from);
+    let Some(s) = t.tasks.get_mut(&dst) else { return };
+    s.serving = None;
+    if s.ctl.killed() {
+        return;
+    }
+    s.slot = None;
+    s.rdv_thread = s.thread;
+    match t.rdv.recv(dst, from, from_alive) {
+        Ok(effects) => apply(t, effects.as_slice()),
+        Err(e) => {
+            s.slot = Some(Err(e));
+            sched::wake(s.thread);
+        }
+    }
 }
 
 fn recv(ctl: &Ctl, src: TaskId, ptr: u32) -> Outcome {
