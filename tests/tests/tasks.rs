@@ -1,6 +1,6 @@
 //! Tasks and IPC, in one boot: the boot tasks start in manifest order (`hello` prints through
-//! the console service), `pingpong` completes 100,000 checked round trips on each path, a
-//! spinning task is killed while pingpong keeps going, every trap kind ends only its task with
+//! the console service), `pingpong` completes 100,000 checked round trips on each path and
+//! serves three clients at once, a spinning task is killed while pingpong keeps going, every trap kind ends only its task with
 //! the right report, permission errors and malformed requests get their errors, a server that
 //! traps mid-call fails the call with PEER_DIED and a restarted server is reached again, a C
 //! module runs, and `bench ipc` prints its table.
@@ -90,17 +90,40 @@ fn tasks_and_ipc() -> Result<(), SessionError> {
     let (_, direct, switch) = service_row(&services, "pingpong-switch").expect("pingpong-switch registered");
     assert!(direct == 0 && switch >= 100_000, "pingpong-switch should be served on the switch path:\n{services}");
 
+    // Three clients at once: a server runs one call at a time (its handler's buffer guard would
+    // answer BUSY otherwise), a caller that finds it busy waits its turn on the switch path.
+    let start = vm.transcript().len();
+    let clients: Vec<i32> = (0..3).map(|_| run(&mut vm, "pingpong-client", "5000")).collect::<Result<_, _>>()?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    loop {
+        let out = vm.transcript()[start..].to_string();
+        if clients.iter().all(|id| out.contains(&format!("task {id} (pingpong-client) exited"))) {
+            for service in ["pingpong", "pingpong-switch"] {
+                let ok = format!("pingpong: {service}: 5000 round trips ok");
+                assert_eq!(out.matches(&ok).count(), 3, "three clients of {service} should succeed:\n{out}");
+            }
+            assert!(!out.contains("FAILED") && !out.contains("exited with code"), "{out}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "concurrent clients did not finish:\n{out}");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    sync(&mut vm, "concurrent")?;
+
     // A task in an endless loop is preempted, and killed while pingpong keeps going.
     let spin = run(&mut vm, "spin", "")?;
     vm.expect("spin: spinning until killed")?;
-    let client = run(&mut vm, "pingpong-client", "20000")?;
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let start = vm.transcript().len();
+    let client = run(&mut vm, "pingpong-client", "50000")?;
+    std::thread::sleep(std::time::Duration::from_millis(1000));
     vm.send(&format!("kill {spin}\n"))?;
-    let before_kill = vm.expect(&format!("killed task {spin} (spin)"))?;
-    assert!(!before_kill.contains("pingpong-switch: 20000"), "pingpong finished before the kill; the test proves nothing:\n{before_kill}");
-    vm.expect("pingpong: pingpong: 20000 round trips ok")?;
-    vm.expect("pingpong: pingpong-switch: 20000 round trips ok")?;
+    vm.expect(&format!("killed task {spin} (spin)"))?;
     vm.expect(&format!("task {client} (pingpong-client) exited"))?;
+    let out = vm.transcript()[start..].to_string();
+    let killed = out.find(&format!("task {spin} (spin) killed")).expect("kill report");
+    let switch_done = out.find("pingpong: pingpong-switch: 50000 round trips ok").unwrap_or_else(|| panic!("{out}"));
+    assert!(killed < switch_done, "pingpong finished before the kill; the test proves nothing:\n{out}");
+    assert!(out.contains("pingpong: pingpong: 50000 round trips ok") && !out.contains("exited with code"), "{out}");
     sync(&mut vm, "spin")?;
     let ps = vm.command("ps")?;
     assert!(!ps.lines().any(|l| l.split_whitespace().nth(1) == Some("spin")), "spin still listed:\n{ps}");
