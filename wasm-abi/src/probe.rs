@@ -20,9 +20,9 @@ pub fn bad_addresses() -> [u32; 3] {
 
 /// `ipc_call(dst, address)` with a message address outside memory.
 pub fn call_at(dst: TaskId, address: u32) -> Result<(), Error> {
+    assert!(bad_addresses().contains(&address), "probe::call_at takes bad_addresses() only");
     // SAFETY: `address` is one of `bad_addresses` (checked), outside this program's memory:
     // nothing of ours can be read or written through it.
-    assert!(bad_addresses().contains(&address), "probe::call_at takes bad_addresses() only");
     decode(unsafe { sys::ipc_call(dst.get(), address as usize as *mut Message) }).map(drop)
 }
 
