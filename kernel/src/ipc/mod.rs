@@ -5,6 +5,7 @@
 pub mod message;
 pub mod registry;
 pub mod rendezvous;
+pub mod taskmap;
 
 /// Task ids as the ABI has them: `> 0`; 1 is the kernel.
 pub type TaskId = i32;

@@ -7,12 +7,13 @@
 //! server is served callers one at a time in arrival order. A task that dies wakes everyone who
 //! waits for it: its callers get `PEER_DIED`, a server waiting to receive from it specifically
 //! gets `NO_SUCH_TASK`.
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use hayabusa_abi::Error;
 
 use super::TaskId;
+use super::taskmap::TaskMap;
 
 /// What a task is blocked in, if anything.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,18 +68,18 @@ impl PartialEq<Vec<Effect>> for Effects {
 
 #[derive(Default)]
 pub struct Rendezvous {
-    waits: BTreeMap<TaskId, Wait>,
-    queues: BTreeMap<TaskId, VecDeque<TaskId>>,
+    waits: TaskMap<Wait>,
+    queues: TaskMap<VecDeque<TaskId>>,
 }
 
 impl Rendezvous {
     pub const fn new() -> Self {
-        Self { waits: BTreeMap::new(), queues: BTreeMap::new() }
+        Self { waits: TaskMap::new(), queues: TaskMap::new() }
     }
 
     /// What `task` is blocked in.
     pub fn wait_of(&self, task: TaskId) -> Option<Wait> {
-        self.waits.get(&task).copied()
+        self.waits.get(task).copied()
     }
 
     /// `caller` calls `server` (both alive, permission already checked). Either the server is
@@ -87,15 +88,15 @@ impl Rendezvous {
         if caller == server {
             return Err(Error::CallSelf);
         }
-        match self.waits.get(&server) {
+        match self.waits.get(server) {
             Some(Wait::Recv { from }) if *from == 0 || *from == caller => {
-                self.waits.remove(&server);
+                self.waits.remove(server);
                 self.waits.insert(caller, Wait::Reply { server });
                 Ok(Effects::two(Effect::Deliver { caller, server }, Effect::Block))
             }
             _ => {
                 self.waits.insert(caller, Wait::Queued { server });
-                self.queues.entry(server).or_default().push_back(caller);
+                self.queues.get_or_default(server).push_back(caller);
                 Ok(Effects::one(Effect::Block))
             }
         }
@@ -110,7 +111,7 @@ impl Rendezvous {
         if from > 0 && !from_alive {
             return Err(Error::NoSuchTask);
         }
-        let queue = self.queues.entry(server).or_default();
+        let queue = self.queues.get_or_default(server);
         if let Some(pos) = queue.iter().position(|&c| from == 0 || c == from) {
             let caller = queue.remove(pos).expect("position is in range");
             self.waits.insert(caller, Wait::Reply { server });
@@ -125,9 +126,9 @@ impl Rendezvous {
     /// the task layer later calls [`Rendezvous::recv`] again with it. `None` (and no change) if
     /// `server` is not receiving.
     pub fn withdraw_recv(&mut self, server: TaskId) -> Option<TaskId> {
-        match self.waits.get(&server) {
+        match self.waits.get(server) {
             Some(&Wait::Recv { from }) => {
-                self.waits.remove(&server);
+                self.waits.remove(server);
                 Some(from)
             }
             _ => None,
@@ -140,9 +141,9 @@ impl Rendezvous {
         if !caller_alive {
             return Err(Error::NoSuchTask);
         }
-        match self.waits.get(&caller) {
+        match self.waits.get(caller) {
             Some(Wait::Reply { server: s }) if *s == server => {
-                self.waits.remove(&caller);
+                self.waits.remove(caller);
                 Ok(Effects::one(Effect::Wake { task: caller, result }))
             }
             _ => Err(Error::NotWaiting),
@@ -152,17 +153,17 @@ impl Rendezvous {
     /// `task` ended (exit, trap or kill). Returns whom to wake, with what.
     pub fn task_died(&mut self, task: TaskId) -> Vec<Effect> {
         let mut effects = Vec::new();
-        if let Some(Wait::Queued { server }) = self.waits.remove(&task)
-            && let Some(q) = self.queues.get_mut(&server)
+        if let Some(Wait::Queued { server }) = self.waits.remove(task)
+            && let Some(q) = self.queues.get_mut(server)
         {
             q.retain(|&c| c != task);
         }
-        for caller in self.queues.remove(&task).unwrap_or_default() {
-            self.waits.remove(&caller);
+        for caller in self.queues.remove(task).unwrap_or_default() {
+            self.waits.remove(caller);
             effects.push(Effect::Wake { task: caller, result: Err(Error::PeerDied) });
         }
         let mut woken = Vec::new();
-        for (&t, wait) in &self.waits {
+        for (t, wait) in self.waits.iter() {
             match *wait {
                 Wait::Reply { server } if server == task => woken.push((t, Error::PeerDied)),
                 Wait::Recv { from } if from == task => woken.push((t, Error::NoSuchTask)),
@@ -170,7 +171,7 @@ impl Rendezvous {
             }
         }
         for (t, e) in woken {
-            self.waits.remove(&t);
+            self.waits.remove(t);
             effects.push(Effect::Wake { task: t, result: Err(e) });
         }
         effects

@@ -56,7 +56,7 @@ pub fn plain_calls(service: &str, n: usize) -> Option<Vec<u64>> {
     let (f, ctl) = {
         let table = super::TABLE.lock();
         let id = table.registry.lookup(service).ok()?;
-        let task = table.tasks.get(&id)?;
+        let task = table.tasks.get(id)?;
         (task.instance.as_ref()?.export_func("hayabusa_msg_buffer")?, task.ctl.clone())
     };
     crate::sched::run_on_thread("bench-plain", super::TASK_STACK, move || {
@@ -87,7 +87,7 @@ pub fn handler_calls(service: &str, kind: u32, n: usize) -> Option<Vec<u64>> {
         let mut table = super::TABLE.lock();
         let t = &mut *table;
         let id = t.registry.lookup(service).ok()?;
-        let task = t.tasks.get(&id)?;
+        let task = t.tasks.get(id)?;
         if !task.direct_ready(&t.rdv, KERNEL_TASK) {
             return None;
         }

@@ -69,7 +69,7 @@ fn wait(ctl: &Ctl) -> Result<Result<i32, Error>, Cancelled> {
     loop {
         {
             let mut table = TABLE.lock();
-            let Some(task) = table.tasks.get_mut(&ctl.id) else { return Err(Cancelled) };
+            let Some(task) = table.tasks.get_mut(ctl.id) else { return Err(Cancelled) };
             if task.rdv_thread == me
                 && let Some(result) = task.slot.take()
             {
@@ -102,14 +102,14 @@ fn apply(table: &mut Table, effects: &[Effect]) {
                         Err(e)
                     }
                 };
-                if let Some(s) = table.tasks.get_mut(&server) {
+                if let Some(s) = table.tasks.get_mut(server) {
                     s.slot = Some(result);
                     s.switch_calls += 1;
                     sched::wake(s.rdv_thread);
                 }
             }
             Effect::Wake { task, result } => {
-                if let Some(t) = table.tasks.get_mut(&task) {
+                if let Some(t) = table.tasks.get_mut(task) {
                     t.slot = Some(result.map(|()| 0));
                     sched::wake(t.rdv_thread);
                 }
@@ -121,8 +121,8 @@ fn apply(table: &mut Table, effects: &[Effect]) {
 
 /// Copies `caller`'s pending call into `server`'s receive buffer.
 fn copy_request(table: &Table, caller: TaskId, server: TaskId) -> Result<(), Error> {
-    let c = table.tasks.get(&caller).ok_or(Error::NoSuchTask)?;
-    let s = table.tasks.get(&server).ok_or(Error::NoSuchTask)?;
+    let c = table.tasks.get(caller).ok_or(Error::NoSuchTask)?;
+    let s = table.tasks.get(server).ok_or(Error::NoSuchTask)?;
     let (call_ptr, recv_ptr) = (c.call_ptr, s.recv_ptr);
     with_two(c.memory()?, s.memory()?, |src, dst| {
         let header = check_request(src, call_ptr)?;
@@ -133,7 +133,7 @@ fn copy_request(table: &Table, caller: TaskId, server: TaskId) -> Result<(), Err
 
 fn lookup(ctl: &Ctl, ptr: u32, len: u32) -> Outcome {
     let table = TABLE.lock();
-    let task = table.tasks.get(&ctl.id).ok_or(Cancelled)?;
+    let task = table.tasks.get(ctl.id).ok_or(Cancelled)?;
     let result = task.memory().and_then(|mem| {
         with_bytes(mem, |bytes| {
             let name = read_name(bytes, ptr, len)?;
@@ -175,7 +175,7 @@ fn call(ctl: &Ctl, dst: TaskId, ptr: u32, info: &mut CallInfo) -> Outcome {
     let id = ctl.id;
     let mut table = TABLE.lock();
     let t = &mut *table;
-    let caller = t.tasks.get(&id).ok_or(Cancelled)?;
+    let caller = t.tasks.get(id).ok_or(Cancelled)?;
     let header = match caller.memory().and_then(|mem| with_bytes(mem, |bytes| check_request(bytes, ptr))) {
         Ok(header) => header,
         Err(e) => return Ok(e.code()),
@@ -188,10 +188,13 @@ fn call(ctl: &Ctl, dst: TaskId, ptr: u32, info: &mut CallInfo) -> Outcome {
         drop(table);
         return kernel_requests::handle(ctl, ptr, header);
     }
-    let Some(server) = t.tasks.get(&dst) else { return Ok(Error::NoSuchTask.code()) };
-    if !t.registry.names_of(dst).any(|name| caller.reach.contains(&name)) {
+    if !t.tasks.contains_key(dst) {
+        return Ok(Error::NoSuchTask.code());
+    }
+    if !t.may_call(id, dst) {
         return Ok(Error::Denied.code());
     }
+    let server = t.tasks.get(dst).expect("checked above");
     if server.ctl.killed() {
         return Ok(Error::PeerDied.code());
     }
@@ -206,7 +209,7 @@ fn call(ctl: &Ctl, dst: TaskId, ptr: u32, info: &mut CallInfo) -> Outcome {
         return direct(table, ctl, dst, ptr, header);
     }
     info.direct = Some(false);
-    let caller = t.tasks.get_mut(&id).ok_or(Cancelled)?;
+    let caller = t.tasks.get_mut(id).ok_or(Cancelled)?;
     caller.call_ptr = ptr;
     caller.slot = None;
     caller.rdv_thread = me;
@@ -223,9 +226,9 @@ fn call(ctl: &Ctl, dst: TaskId, ptr: u32, info: &mut CallInfo) -> Outcome {
 fn direct(mut table: IrqMutexGuard<'_, Table>, ctl: &Ctl, dst: TaskId, ptr: u32, header: Header) -> Outcome {
     let id = ctl.id;
     let t = &mut *table;
-    let caller_mem = t.tasks.get(&id).ok_or(Cancelled)?.memory.clone().expect("checked by the request");
+    let caller_mem = t.tasks.get(id).ok_or(Cancelled)?.memory.clone().expect("checked by the request");
     let from = begin_serving(t, dst);
-    let server = t.tasks.get_mut(&dst).expect("looked up by the caller");
+    let server = t.tasks.get_mut(dst).expect("looked up by the caller");
     let direct = server.direct.clone().expect("direct_ready checked the exports");
     let (handle, buffer) = (&direct.handle, direct.buffer);
     let server_ctl = server.ctl.clone();
@@ -247,7 +250,7 @@ fn direct(mut table: IrqMutexGuard<'_, Table>, ctl: &Ctl, dst: TaskId, ptr: u32,
     let t = &mut *table;
     let result: Result<i32, Error> = match outcome {
         Err(e) => Err(e),
-        Ok(_) if !t.tasks.contains_key(&dst) || server_ctl.killed() => Err(Error::PeerDied),
+        Ok(_) if !t.tasks.contains_key(dst) || server_ctl.killed() => Err(Error::PeerDied),
         Ok(Err(trap)) => {
             wake_all(t.mark_ending(dst, End::Trapped(trap)));
             Err(Error::PeerDied)
@@ -273,7 +276,7 @@ fn direct(mut table: IrqMutexGuard<'_, Table>, ctl: &Ctl, dst: TaskId, ptr: u32,
 /// receiving from, for [`end_serving`].
 pub(super) fn begin_serving(t: &mut Table, dst: TaskId) -> TaskId {
     let from = t.rdv.withdraw_recv(dst).expect("direct_ready checked the server receives");
-    if let Some(server) = t.tasks.get_mut(&dst) {
+    if let Some(server) = t.tasks.get_mut(dst) {
         server.serving = Some(from);
     }
     from
@@ -283,7 +286,7 @@ pub(super) fn begin_serving(t: &mut Table, dst: TaskId) -> TaskId {
 /// gets a caller that queued meanwhile at once.
 pub(super) fn end_serving(t: &mut Table, dst: TaskId, from: TaskId) {
     let from_alive = from == 0 || t.alive(from);
-    let Some(s) = t.tasks.get_mut(&dst) else { return };
+    let Some(s) = t.tasks.get_mut(dst) else { return };
     s.serving = None;
     if s.ctl.killed() {
         return;
@@ -304,7 +307,7 @@ fn recv(ctl: &Ctl, src: TaskId, ptr: u32) -> Outcome {
     let me = sched::current();
     let mut table = TABLE.lock();
     let t = &mut *table;
-    let task = t.tasks.get(&id).ok_or(Cancelled)?;
+    let task = t.tasks.get(id).ok_or(Cancelled)?;
     if task.thread != me {
         // A handler running on a caller's thread (direct path) cannot also receive.
         return Ok(Error::Busy.code());
@@ -316,7 +319,7 @@ fn recv(ctl: &Ctl, src: TaskId, ptr: u32) -> Outcome {
         return Ok(Error::CallSelf.code());
     }
     let src_alive = src > 0 && t.alive(src);
-    let task = t.tasks.get_mut(&id).ok_or(Cancelled)?;
+    let task = t.tasks.get_mut(id).ok_or(Cancelled)?;
     task.recv_ptr = ptr;
     task.slot = None;
     task.rdv_thread = me;
@@ -333,7 +336,7 @@ fn reply(ctl: &Ctl, dst: TaskId, ptr: u32) -> Outcome {
     let id = ctl.id;
     let mut table = TABLE.lock();
     let t = &mut *table;
-    let server = t.tasks.get(&id).ok_or(Cancelled)?;
+    let server = t.tasks.get(id).ok_or(Cancelled)?;
     let server_mem = match server.memory() {
         Ok(mem) => mem.clone(),
         Err(e) => return Ok(e.code()),
@@ -348,7 +351,7 @@ fn reply(ctl: &Ctl, dst: TaskId, ptr: u32) -> Outcome {
     if t.rdv.wait_of(dst) != Some(Wait::Reply { server: id }) {
         return Ok(Error::NotWaiting.code());
     }
-    let caller = t.tasks.get(&dst).expect("alive");
+    let caller = t.tasks.get(dst).expect("alive");
     let call_ptr = caller.call_ptr;
     let result = match answer {
         Reply::Message(h) => match caller.memory() {

@@ -17,7 +17,7 @@ use crate::wasm::memory::with_bytes;
 pub(super) fn handle(ctl: &Ctl, ptr: u32, header: Header) -> Outcome {
     let mut table = TABLE.lock();
     let t = &mut *table;
-    let task = t.tasks.get(&ctl.id).ok_or(Cancelled)?;
+    let task = t.tasks.get(ctl.id).ok_or(Cancelled)?;
     let mem = task.memory.clone().ok_or(Cancelled)?;
     let payload_at = ptr + HEADER_SIZE as u32;
     let serial = task.entry.has_device("serial");
@@ -26,7 +26,10 @@ pub(super) fn handle(ctl: &Ctl, ptr: u32, header: Header) -> Outcome {
             let name = read_name(bytes, payload_at, header.len)?;
             t.registry.register(ctl.id, name, task.entry.provides == Some(name))
         })
-        .map(|()| Vec::new()),
+        .map(|()| {
+            t.registry_gen += 1;
+            Vec::new()
+        }),
         kernel::UPTIME => Ok(time::uptime_ns().to_le_bytes().to_vec()),
         kernel::ARGS => {
             let args = task.args.as_bytes();
@@ -73,7 +76,7 @@ pub(super) fn handle(ctl: &Ctl, ptr: u32, header: Header) -> Outcome {
 /// Writes the kernel's reply over the request at `ptr`; returns the call's result.
 fn write_reply(ctl: &Ctl, ptr: u32, kind: u32, payload: &[u8]) -> i32 {
     let table = TABLE.lock();
-    let Some(mem) = table.tasks.get(&ctl.id).and_then(|t| t.memory.as_ref()) else { return Error::BadPointer.code() };
+    let Some(mem) = table.tasks.get(ctl.id).and_then(|t| t.memory.as_ref()) else { return Error::BadPointer.code() };
     let header = Header { kind, len: payload.len() as u32, sender: KERNEL_TASK, flags: 0 };
     with_bytes(mem, |bytes| {
         // The request check guaranteed room for a whole message at `ptr`.

@@ -15,7 +15,6 @@ pub mod bench;
 mod imports;
 mod kernel_requests;
 
-use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
@@ -31,6 +30,7 @@ use hayabusa_runtime::Trap;
 use crate::arch::irqlock::IrqMutex;
 use crate::ipc::TaskId;
 use crate::ipc::registry::Registry;
+use crate::ipc::taskmap::TaskMap;
 use crate::ipc::rendezvous::{Rendezvous, Wait};
 use crate::sched::{self, ThreadId};
 use crate::wasm::jit::{self, CompileError};
@@ -102,6 +102,9 @@ struct Task {
     direct: Option<Arc<Direct>>,
     /// The services it may reach (the manifest's `reach`, split once).
     reach: Vec<&'static str>,
+    /// The live tasks providing those services, as of registry generation `.0` (a cache for
+    /// the permission check of every call).
+    reachable: Option<(u64, Vec<TaskId>)>,
     /// Buffer of the task's pending `ipc_call` (switch path) and `ipc_recv`.
     call_ptr: u32,
     recv_ptr: u32,
@@ -136,18 +139,33 @@ impl Task {
 }
 
 struct Table {
-    tasks: BTreeMap<TaskId, Task>,
+    tasks: TaskMap<Task>,
     registry: Registry,
+    /// Bumped whenever a name is registered or freed (invalidates `Task::reachable`).
+    registry_gen: u64,
     rdv: Rendezvous,
     next_id: TaskId,
 }
 
 static TABLE: IrqMutex<Table> =
-    IrqMutex::new(Table { tasks: BTreeMap::new(), registry: Registry::new(), rdv: Rendezvous::new(), next_id: 2 });
+    IrqMutex::new(Table { tasks: TaskMap::new(), registry: Registry::new(), registry_gen: 0, rdv: Rendezvous::new(), next_id: 2 });
 
 impl Table {
+    /// Whether task `caller` may call task `dst`: `dst` is the live provider of a service in
+    /// `caller`'s `reach` (cached per caller until the registry changes).
+    fn may_call(&mut self, caller: TaskId, dst: TaskId) -> bool {
+        let generation = self.registry_gen;
+        let Some(task) = self.tasks.get_mut(caller) else { return false };
+        let stale = task.reachable.as_ref().is_none_or(|(g, _)| *g != generation);
+        if stale {
+            let ids = self.registry.iter().filter(|(name, _)| task.reach.contains(name)).map(|(_, id)| id).collect();
+            task.reachable = Some((generation, ids));
+        }
+        task.reachable.as_ref().is_some_and(|(_, ids)| ids.contains(&dst))
+    }
+
     fn alive(&self, id: TaskId) -> bool {
-        self.tasks.get(&id).is_some_and(|t| !t.ctl.killed())
+        self.tasks.get(id).is_some_and(|t| !t.ctl.killed())
     }
 
     /// Marks task `id` as ending for `why` (the first reason given wins) and frees its service
@@ -155,7 +173,8 @@ impl Table {
     /// Returns the threads blocked on its behalf, to be woken so that its code is abandoned.
     fn mark_ending(&mut self, id: TaskId, why: End) -> [ThreadId; 2] {
         self.registry.task_died(id);
-        let Some(t) = self.tasks.get_mut(&id) else { return [0; 2] };
+        self.registry_gen += 1;
+        let Some(t) = self.tasks.get_mut(id) else { return [0; 2] };
         if t.end.is_none() {
             t.end = Some(why);
         }
@@ -213,41 +232,60 @@ pub fn start(name: &str, args: Option<&str>) -> Result<TaskId, StartError> {
         CompileError::NoStack => StartError::NoThread,
     })?;
     let code_bytes = module.image.code.len();
-    let mut table = TABLE.lock();
-    let id = table.next_id;
-    table.next_id += 1;
-    let ctl = Arc::new(Ctl { id, killed: AtomicBool::new(false) });
+    let args = String::from(args.unwrap_or(entry.args));
+    let ctl = {
+        let mut table = TABLE.lock();
+        let id = table.next_id;
+        table.next_id += 1;
+        let ctl = Arc::new(Ctl { id, killed: AtomicBool::new(false) });
+        table.tasks.insert(id, Task {
+            ctl: ctl.clone(),
+            name: String::from(entry.name),
+            entry,
+            args,
+            thread: 0,
+            code_bytes,
+            compile_ns,
+            store: None,
+            instance: None,
+            memory: None,
+            direct: None,
+            reach: entry.reach.iter().collect(),
+            reachable: None,
+            call_ptr: 0,
+            recv_ptr: 0,
+            slot: None,
+            rdv_thread: 0,
+            serving: None,
+            end: None,
+            direct_calls: 0,
+            switch_calls: 0,
+        });
+        ctl
+    };
+    let id = ctl.id;
     let task_ctl = ctl.clone();
-    // The thread waits for its table entry: it is inserted before the lock is released.
-    let thread = sched::spawn_with_stack(entry.name, TASK_STACK, move || {
+    // Spawned unlocked (mapping the stack takes a while); the thread waits until it is entered.
+    let spawned = sched::spawn_with_stack(entry.name, TASK_STACK, move || {
+        while TABLE.lock().tasks.get(task_ctl.id).is_some_and(|t| t.thread == 0) {
+            sched::yield_now();
+        }
         let end = run(&task_ctl, module, wasm);
         finish(&task_ctl, end);
-    })
-    .map_err(|_| StartError::NoThread)?;
-    let args = String::from(args.unwrap_or(entry.args));
-    table.tasks.insert(id, Task {
-        ctl,
-        name: String::from(entry.name),
-        entry,
-        args,
-        thread,
-        code_bytes,
-        compile_ns,
-        store: None,
-        instance: None,
-        memory: None,
-        direct: None,
-        reach: entry.reach.iter().collect(),
-        call_ptr: 0,
-        recv_ptr: 0,
-        slot: None,
-        rdv_thread: thread,
-        serving: None,
-        end: None,
-        direct_calls: 0,
-        switch_calls: 0,
     });
-    Ok(id)
+    let mut table = TABLE.lock();
+    match spawned {
+        Ok(thread) => {
+            let task = table.tasks.get_mut(id).expect("only its own thread removes a task");
+            task.thread = thread;
+            task.rdv_thread = thread;
+            Ok(id)
+        }
+        Err(_) => {
+            table.tasks.remove(id);
+            Err(StartError::NoThread)
+        }
+    }
 }
 
 /// The task's thread: instantiate, bind, run `_start`.
@@ -275,7 +313,7 @@ fn run(ctl: &Arc<Ctl>, module: hayabusa_compiler::CompiledModule, wasm: &[u8]) -
     }
     {
         let mut table = TABLE.lock();
-        let Some(task) = table.tasks.get_mut(&ctl.id) else { return End::Killed };
+        let Some(task) = table.tasks.get_mut(ctl.id) else { return End::Killed };
         task.store = Some(store);
         task.instance = Some(instance);
         task.memory = memory;
@@ -317,13 +355,14 @@ fn direct_exports(ctl: &Ctl, instance: &Instance, memory: Option<&Memory>) -> Re
 fn finish(ctl: &Ctl, end: End) {
     let (task, threads) = {
         let mut table = TABLE.lock();
-        let Some(mut task) = table.tasks.remove(&ctl.id) else { return };
+        let Some(mut task) = table.tasks.remove(ctl.id) else { return };
         ctl.killed.store(true, Ordering::Relaxed);
         table.registry.task_died(ctl.id);
+        table.registry_gen += 1;
         let mut threads = Vec::new();
         for effect in table.rdv.task_died(ctl.id) {
             if let crate::ipc::rendezvous::Effect::Wake { task: id, result } = effect
-                && let Some(t) = table.tasks.get_mut(&id)
+                && let Some(t) = table.tasks.get_mut(id)
             {
                 t.slot = Some(result.map(|()| 0));
                 threads.push(t.rdv_thread);
@@ -364,7 +403,7 @@ pub enum KillError {
 pub fn kill(id: TaskId) -> Result<(String, bool), KillError> {
     let (name, threads) = {
         let mut table = TABLE.lock();
-        let name = table.tasks.get(&id).ok_or(KillError::NoSuchTask)?.name.clone();
+        let name = table.tasks.get(id).ok_or(KillError::NoSuchTask)?.name.clone();
         (name, table.mark_ending(id, End::Killed))
     };
     wake_all(threads);
@@ -374,7 +413,7 @@ pub fn kill(id: TaskId) -> Result<(String, bool), KillError> {
 /// Waits up to `ms` for task `id` to leave the table; whether it did.
 pub fn wait_gone(id: TaskId, ms: u64) -> bool {
     let deadline = time::uptime_ms() + ms;
-    while TABLE.lock().tasks.contains_key(&id) {
+    while TABLE.lock().tasks.contains_key(id) {
         if time::uptime_ms() >= deadline {
             return false;
         }
@@ -386,7 +425,7 @@ pub fn wait_gone(id: TaskId, ms: u64) -> bool {
 /// Whether task `id` is done starting: ended, registered a service, or blocked in IPC.
 fn settled(id: TaskId) -> bool {
     let table = TABLE.lock();
-    !table.tasks.contains_key(&id) || table.registry.names_of(id).next().is_some() || table.rdv.wait_of(id).is_some()
+    !table.tasks.contains_key(id) || table.registry.names_of(id).next().is_some() || table.rdv.wait_of(id).is_some()
 }
 
 /// Starts the manifest's `boot = yes` tasks in order, each after the one before has settled
@@ -422,7 +461,7 @@ pub struct TaskInfo {
 /// Every task.
 pub fn list() -> Vec<TaskInfo> {
     let table = TABLE.lock();
-    table
+    let mut tasks: Vec<TaskInfo> = table
         .tasks
         .values()
         .map(|t| {
@@ -451,7 +490,9 @@ pub fn list() -> Vec<TaskInfo> {
                 compile_us: t.compile_ns / 1000,
             }
         })
-        .collect()
+        .collect();
+    tasks.sort_by_key(|t| t.id);
+    tasks
 }
 
 /// One registered service, for `services`.
@@ -472,7 +513,7 @@ pub fn services() -> Vec<ServiceInfo> {
         .registry
         .iter()
         .filter_map(|(name, id)| {
-            let t = table.tasks.get(&id)?;
+            let t = table.tasks.get(id)?;
             let path = if t.direct.is_some() && t.entry.ipc == Ipc::Auto { "direct" } else { "switch" };
             Some(ServiceInfo {
                 name: String::from(name),
