@@ -84,18 +84,25 @@ pub fn fatal(vector: u8, frame: &InterruptStackFrame, error_code: Option<u64>, c
 /// frame to resume at the entry stub's landing pad and returns true.
 fn wasm_trap(vector: u8, frame: &mut InterruptStackFrame) -> bool {
     let rip = frame.instruction_pointer.as_u64();
-    let Some((resume_rip, resume_rsp)) = crate::wasm::trap::redirect(vector, rip) else { return false };
+    let Some(landing) = crate::wasm::trap::redirect(vector, rip) else { return false };
+    resume_at_landing(frame, landing);
+    true
+}
+
+/// Makes the interrupted code resume at `(rip, rsp)` from `wasm::trap` (`redirect` for a trap,
+/// `cancel_redirect` for a killed task): the entry stub's landing pad and the stack pointer the
+/// stub saved.
+pub(super) fn resume_at_landing(frame: &mut InterruptStackFrame, (rip, rsp): (u64, u64)) {
     // SAFETY: the new RIP is the landing pad of the entry stub and the new RSP the value that
     // stub saved below its own frame on this same stack, so `iretq` returns into the stub's
     // epilogue with the stack exactly as it left it; CS, SS and RFLAGS stay those of the
     // interrupted (ring 0) code.
     unsafe {
         frame.as_mut().update(|f| {
-            f.instruction_pointer = VirtAddr::new(resume_rip);
-            f.stack_pointer = VirtAddr::new(resume_rsp);
+            f.instruction_pointer = VirtAddr::new(rip);
+            f.stack_pointer = VirtAddr::new(rsp);
         });
     }
-    true
 }
 
 macro_rules! trappable_handler {

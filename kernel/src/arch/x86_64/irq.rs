@@ -1,5 +1,4 @@
 //! Device interrupt handlers: the local APIC timer tick, COM1 input, spurious interrupts.
-use ::x86_64::VirtAddr;
 use ::x86_64::structures::idt::InterruptStackFrame;
 
 use super::{apic, serial};
@@ -23,16 +22,8 @@ pub extern "x86-interrupt" fn timer(mut frame: InterruptStackFrame) {
     crate::time::tick();
     apic::end_of_interrupt();
     crate::sched::on_tick();
-    if let Some((rip, rsp)) = crate::wasm::trap::cancel_redirect(frame.instruction_pointer.as_u64()) {
-        // SAFETY: as for a trap (`exceptions::wasm_trap`): the landing pad of the entry stub and
-        // the stack pointer that stub saved on this same stack; CS, SS and RFLAGS (interrupts
-        // enabled, as they were in compiled code) stay those of the interrupted ring-0 code.
-        unsafe {
-            frame.as_mut().update(|f| {
-                f.instruction_pointer = VirtAddr::new(rip);
-                f.stack_pointer = VirtAddr::new(rsp);
-            });
-        }
+    if let Some(landing) = crate::wasm::trap::cancel_redirect(frame.instruction_pointer.as_u64()) {
+        super::exceptions::resume_at_landing(&mut frame, landing);
     }
 }
 
