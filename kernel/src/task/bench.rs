@@ -2,6 +2,7 @@
 //! successful calls to another task is timed in TSC cycles inside the import (from entering the
 //! kernel to returning to Wasm: checks, copies, the handler or both thread switches) and
 //! recorded with its path and payload length.
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicI32, Ordering};
 
@@ -11,6 +12,7 @@ use crate::arch::cpu::rdtsc;
 use crate::arch::irqlock::IrqMutex;
 use crate::ipc::{KERNEL_TASK, TaskId};
 use crate::wasm::memory::with_bytes;
+use crate::wasm::platform::FuncHandle;
 
 /// One timed call.
 #[derive(Clone, Copy, Debug)]
@@ -59,22 +61,7 @@ pub fn plain_calls(service: &str, n: usize) -> Option<Vec<u64>> {
         let task = table.tasks.get(id)?;
         (task.instance.as_ref()?.export_func("hayabusa_msg_buffer")?, task.ctl.clone())
     };
-    crate::sched::run_on_thread("bench-plain", super::TASK_STACK, move || {
-        let mut cycles = Vec::with_capacity(n);
-        let mut slots = [0u64];
-        super::as_owner(&ctl, || {
-            for _ in 0..n {
-                let start = rdtsc();
-                let ok = f.call_raw(&mut slots).is_ok();
-                let end = rdtsc();
-                if ok {
-                    cycles.push(end - start);
-                }
-            }
-        });
-        cycles
-    })
-    .ok()
+    time_calls("bench-plain", f, ctl, 0, n, |_| true)
 }
 
 /// Times `n` calls from the kernel straight into the handler (`hayabusa_handle`) of the task
@@ -97,22 +84,30 @@ pub fn handler_calls(service: &str, kind: u32, n: usize) -> Option<Vec<u64>> {
         let from = super::imports::begin_serving(t, id);
         (direct, ctl, id, from)
     };
-    let cycles = crate::sched::run_on_thread("bench-handler", super::TASK_STACK, move || {
+    let cycles = time_calls("bench-handler", direct.handle.clone(), ctl, KERNEL_TASK as u64, n, |result| result == 0);
+    let mut table = super::TABLE.lock();
+    super::imports::end_serving(&mut table, id, from);
+    cycles
+}
+
+/// Times `n` calls of `f` (one argument slot, `arg`) as the task of `ctl`, on a thread of its own
+/// (compiled code needs a stack with known bounds), in TSC cycles; a call counts when it did not
+/// trap and `ok` accepts its result slot.
+fn time_calls(name: &str, f: FuncHandle, ctl: Arc<super::Ctl>, arg: u64, n: usize, ok: fn(u64) -> bool) -> Option<Vec<u64>> {
+    crate::sched::run_on_thread(name, super::TASK_STACK, move || {
         let mut cycles = Vec::with_capacity(n);
         super::as_owner(&ctl, || {
             for _ in 0..n {
-                let mut slots = [KERNEL_TASK as u64];
+                let mut slots = [arg];
                 let start = rdtsc();
-                let ok = direct.handle.call_raw(&mut slots).is_ok() && slots[0] == 0;
+                let ran = f.call_raw(&mut slots).is_ok();
                 let end = rdtsc();
-                if ok {
+                if ran && ok(slots[0]) {
                     cycles.push(end - start);
                 }
             }
         });
         cycles
-    });
-    let mut table = super::TABLE.lock();
-    super::imports::end_serving(&mut table, id, from);
-    cycles.ok()
+    })
+    .ok()
 }
