@@ -70,7 +70,7 @@ pub fn plain_calls(service: &str, n: usize) -> Option<Vec<u64>> {
 /// meanwhile exactly as for a direct-path call. `None` if the service does not run, has no
 /// handler, or is not idle.
 pub fn handler_calls(service: &str, kind: u32, n: usize) -> Option<Vec<u64>> {
-    let (direct, ctl, id, from) = {
+    let (direct, ctl, id) = {
         let mut table = super::TABLE.lock();
         let t = &mut *table;
         let id = t.registry.lookup(service).ok()?;
@@ -81,12 +81,12 @@ pub fn handler_calls(service: &str, kind: u32, n: usize) -> Option<Vec<u64>> {
         let (direct, ctl, mem) = (task.direct.clone()?, task.ctl.clone(), task.memory.clone()?);
         let request = Header { kind, len: 0, sender: KERNEL_TASK, flags: 0 };
         with_bytes(&mem, |bytes| bytes[direct.buffer as usize..][..HEADER_SIZE].copy_from_slice(&request.encode()));
-        let from = super::imports::begin_serving(t, id);
-        (direct, ctl, id, from)
+        super::imports::begin_serving(t, id);
+        (direct, ctl, id)
     };
     let cycles = time_calls("bench-handler", direct.handle.clone(), ctl, KERNEL_TASK as u64, n, |result| result == 0);
     let mut table = super::TABLE.lock();
-    super::imports::end_serving(&mut table, id, from);
+    super::imports::end_serving(&mut table, id);
     cycles
 }
 

@@ -22,7 +22,7 @@ use super::{Ctl, End, TABLE, Table, as_owner, bench, kernel_requests, wake_all};
 use crate::arch::cpu::rdtsc;
 use crate::arch::irqlock::IrqMutexGuard;
 use crate::ipc::message::{Reply, check_buffer, check_reply, check_request, deliver, read_name};
-use crate::ipc::rendezvous::{Effect, Wait};
+use crate::ipc::rendezvous::{Effect, Effects, Rendezvous, Wait};
 use crate::ipc::{KERNEL_TASK, TaskId};
 use crate::sched;
 use crate::wasm::memory::{with_bytes, with_two};
@@ -209,17 +209,30 @@ fn call(ctl: &Ctl, dst: TaskId, ptr: u32, info: &mut CallInfo) -> Outcome {
         return direct(table, ctl, dst, ptr, header);
     }
     info.direct = Some(false);
-    let caller = t.tasks.get_mut(id).ok_or(Cancelled)?;
-    caller.call_ptr = ptr;
-    caller.slot = None;
-    caller.rdv_thread = me;
-    let effects = match t.rdv.call(id, dst) {
+    t.tasks.get_mut(id).ok_or(Cancelled)?.call_ptr = ptr;
+    rendezvous_wait(table, ctl, |rdv| rdv.call(id, dst)).map(|result| code(result.map(|_| 0)))
+}
+
+/// A blocking rendezvous step of `ctl`'s task on this thread (a call on the switch path, or a
+/// receive): its result slot is cleared and claimed by this thread, `step` runs, its effects are
+/// carried out, and the thread waits, unlocked, for the result. A step refused at once returns
+/// its error without blocking.
+fn rendezvous_wait(
+    mut table: IrqMutexGuard<'_, Table>,
+    ctl: &Ctl,
+    step: impl FnOnce(&mut Rendezvous) -> Result<Effects, Error>,
+) -> Result<Result<i32, Error>, Cancelled> {
+    let t = &mut *table;
+    let task = t.tasks.get_mut(ctl.id).ok_or(Cancelled)?;
+    task.slot = None;
+    task.rdv_thread = sched::current();
+    let effects = match step(&mut t.rdv) {
         Ok(effects) => effects,
-        Err(e) => return Ok(e.code()),
+        Err(e) => return Ok(Err(e)),
     };
     apply(t, effects.as_slice());
     drop(table);
-    wait(ctl).map(|result| code(result.map(|_| 0)))
+    wait(ctl)
 }
 
 /// The direct path (the server was found ready under the lock the caller passes in).
@@ -227,7 +240,7 @@ fn direct(mut table: IrqMutexGuard<'_, Table>, ctl: &Ctl, dst: TaskId, ptr: u32,
     let id = ctl.id;
     let t = &mut *table;
     let caller_mem = t.tasks.get(id).ok_or(Cancelled)?.memory.clone().expect("checked by the request");
-    let from = begin_serving(t, dst);
+    begin_serving(t, dst);
     let server = t.tasks.get_mut(dst).expect("looked up by the caller");
     let direct = server.direct.clone().expect("direct_ready checked the exports");
     let (handle, buffer) = (&direct.handle, direct.buffer);
@@ -262,7 +275,7 @@ fn direct(mut table: IrqMutexGuard<'_, Table>, ctl: &Ctl, dst: TaskId, ptr: u32,
             Reply::Error(e) => Err(e),
         }),
     };
-    end_serving(t, dst, from);
+    end_serving(t, dst);
     drop(table);
     drop(direct);
     if ctl.killed() {
@@ -272,22 +285,21 @@ fn direct(mut table: IrqMutexGuard<'_, Table>, ctl: &Ctl, dst: TaskId, ptr: u32,
 }
 
 /// Takes server `dst` (found `direct_ready`) out of the rendezvous while its handler runs
-/// elsewhere: its `ipc_recv` is withdrawn (callers arriving meanwhile queue). Returns whom it was
-/// receiving from, for [`end_serving`].
-pub(super) fn begin_serving(t: &mut Table, dst: TaskId) -> TaskId {
+/// elsewhere: its `ipc_recv` is withdrawn (callers arriving meanwhile queue) and whom it was
+/// receiving from is kept in `serving`, for [`end_serving`].
+pub(super) fn begin_serving(t: &mut Table, dst: TaskId) {
     let from = t.rdv.withdraw_recv(dst).expect("direct_ready checked the server receives");
     if let Some(server) = t.tasks.get_mut(dst) {
         server.serving = Some(from);
     }
-    from
 }
 
-/// Puts server `dst` back: unless it is ending, its own thread receives again (from `from`), and
-/// gets a caller that queued meanwhile at once.
-pub(super) fn end_serving(t: &mut Table, dst: TaskId, from: TaskId) {
+/// Puts server `dst` back: unless it is ending, its own thread receives again (from whom it
+/// received before), and gets a caller that queued meanwhile at once.
+pub(super) fn end_serving(t: &mut Table, dst: TaskId) {
+    let Some(from) = t.tasks.get_mut(dst).and_then(|s| s.serving.take()) else { return };
     let from_alive = from == 0 || t.alive(from);
     let Some(s) = t.tasks.get_mut(dst) else { return };
-    s.serving = None;
     if s.ctl.killed() {
         return;
     }
@@ -319,17 +331,8 @@ fn recv(ctl: &Ctl, src: TaskId, ptr: u32) -> Outcome {
         return Ok(Error::CallSelf.code());
     }
     let src_alive = src > 0 && t.alive(src);
-    let task = t.tasks.get_mut(id).ok_or(Cancelled)?;
-    task.recv_ptr = ptr;
-    task.slot = None;
-    task.rdv_thread = me;
-    let effects = match t.rdv.recv(id, src, src_alive) {
-        Ok(effects) => effects,
-        Err(e) => return Ok(e.code()),
-    };
-    apply(t, effects.as_slice());
-    drop(table);
-    wait(ctl).map(code)
+    t.tasks.get_mut(id).ok_or(Cancelled)?.recv_ptr = ptr;
+    rendezvous_wait(table, ctl, |rdv| rdv.recv(id, src, src_alive)).map(code)
 }
 
 fn reply(ctl: &Ctl, dst: TaskId, ptr: u32) -> Outcome {
