@@ -8,6 +8,9 @@ pub const PING: u32 = 1;
 /// Makes the server trap while it handles the call (for the tests: the caller must get
 /// `PEER_DIED`, and a restarted server must be reachable again).
 pub const CRASH: u32 = 2;
+/// Makes the server's handler exhaust its own stack (for the tests: a server whose handler
+/// recurses without end still ends only itself, and the caller gets `PEER_DIED`).
+pub const RECURSE: u32 = 3;
 
 fn byte(round: u32, i: usize) -> u8 {
     (round as usize).wrapping_mul(31).wrapping_add(i) as u8
@@ -28,6 +31,7 @@ pub fn answer(msg: &mut Message) -> Result<(), Error> {
     match msg.kind() {
         PING => {}
         CRASH => hayabusa_abi::trap::unreachable(),
+        RECURSE => hayabusa_abi::trap::stack_overflow(),
         _ => return Err(Error::Unsupported),
     }
     let len = msg.payload().len();
@@ -35,6 +39,13 @@ pub fn answer(msg: &mut Message) -> Result<(), Error> {
         *b = !*b;
     }
     Ok(())
+}
+
+/// Whether `msg` is exactly the request of `round` with `len` bytes again (after an even number
+/// of round trips, each of which inverts the payload).
+pub fn is_request(msg: &Message, round: u32, len: usize) -> bool {
+    let payload = msg.payload();
+    msg.kind() == PING && payload.len() == len && payload.iter().enumerate().all(|(i, &b)| b == byte(round, i))
 }
 
 /// Whether `msg` is the correct reply to the request of `round` with `len` bytes.

@@ -12,9 +12,16 @@ pub fn lookup(name: &str) -> Result<TaskId, Error> {
 /// Sends `msg` to `task` and blocks until its reply, which replaces `msg` (an error reply leaves
 /// `msg` as sent).
 pub fn call(task: TaskId, msg: &mut Message) -> Result<(), Error> {
+    decode(call_status(task, msg)).map(drop)
+}
+
+/// [`call`] returning the import's status as it is: 0, or a negative error code
+/// ([`Error::from_code`]). For hot loops and deep recursion: it builds no `Result`, which Rust
+/// on wasm32 returns through memory (a shadow-stack slot in every caller's frame).
+pub fn call_status(task: TaskId, msg: &mut Message) -> i32 {
     // SAFETY: `msg` is a whole, exclusively borrowed `MSG_SIZE` buffer, 8-byte aligned; the kernel
     // writes at most `MSG_SIZE` bytes into it and nothing else while we are blocked.
-    decode(unsafe { sys::ipc_call(task.get(), msg) }).map(drop)
+    unsafe { sys::ipc_call(task.get(), msg) }
 }
 
 /// Blocks until a message from `from` (`None`: any task) arrives in `msg`; returns its sender.

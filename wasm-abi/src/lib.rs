@@ -17,6 +17,8 @@ pub mod server;
 mod task;
 
 #[cfg(target_arch = "wasm32")]
+pub mod bench;
+#[cfg(target_arch = "wasm32")]
 mod ipc;
 #[cfg(target_arch = "wasm32")]
 mod panic;
@@ -32,7 +34,7 @@ pub use message::{HEADER_SIZE, Header, MAX_PAYLOAD, MSG_SIZE, Message};
 pub use task::TaskId;
 
 #[cfg(target_arch = "wasm32")]
-pub use ipc::{call, lookup, recv, reply};
+pub use ipc::{call, call_status, lookup, recv, reply};
 
 /// The import module name of the four IPC calls.
 pub const IMPORT_MODULE: &str = "hayabusa";

@@ -1,7 +1,7 @@
 //! Functions: the `VMFuncRef` records compiled code calls through, host functions, the stack
 //! limit record, and handles the embedder calls.
 
-use crate::platform::Platform;
+use crate::platform::{CallStack, Platform};
 use crate::values::{Trap, Val};
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -161,6 +161,25 @@ impl<P: Platform> FuncHandle<P> {
     /// # Panics
     /// If `values` has fewer than [`FuncHandle::slots`] slots.
     pub fn call_raw(&self, values: &mut [u64]) -> Result<(), Trap> {
+        self.call_raw_with(values, None)
+    }
+
+    /// [`FuncHandle::call_raw`] on `stack` instead of the calling thread's stack: only the stack
+    /// pointer and the stack limit change for the call (how a server's handler runs on a stack
+    /// of its own on the IPC direct path).
+    ///
+    /// # Safety
+    /// `stack` must be a mapped stack that nothing else uses until the call returns, with its
+    /// limit far enough above its lowest address for the platform's code that runs below the
+    /// deepest Wasm frame (see [`Platform::enter`]).
+    ///
+    /// # Panics
+    /// As [`FuncHandle::call_raw`].
+    pub unsafe fn call_raw_on(&self, values: &mut [u64], stack: CallStack) -> Result<(), Trap> {
+        self.call_raw_with(values, Some(stack))
+    }
+
+    fn call_raw_with(&self, values: &mut [u64], stack: Option<CallStack>) -> Result<(), Trap> {
         assert!(values.len() >= self.slots(), "call_raw needs {} slots", self.slots());
         if self.funcref == 0 {
             self.host.as_ref().expect("host function or funcref").run(values);
@@ -168,10 +187,11 @@ impl<P: Platform> FuncHandle<P> {
         }
         // SAFETY: `funcref` points at a live VMFuncRef (kept alive by `_owner`) whose code has
         // signature `sig`; `entry` is the entry trampoline compiled for `sig` in the same loaded
-        // code; `values` has max(params, results) slots (asserted above).
+        // code; `values` has max(params, results) slots (asserted above); a `stack` is only given
+        // through `call_raw_on`, whose caller vouches for it.
         unsafe {
             let fr = &*(self.funcref as *const VMFuncRef);
-            P::enter(self.entry, fr.code, fr.vmctx, values)
+            P::enter(self.entry, fr.code, fr.vmctx, values, stack)
         }
     }
 }

@@ -54,6 +54,6 @@ pub use func::{FuncHandle, HostFn, RawHostFn, VMLimits};
 pub use global::Global;
 pub use instance::{Extern, Instance, InstantiateError, Store};
 pub use memory::Memory;
-pub use platform::Platform;
+pub use platform::{CallStack, Platform};
 pub use table::Table;
 pub use values::{Trap, Val};

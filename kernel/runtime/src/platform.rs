@@ -1,6 +1,15 @@
 //! The one interface between the runtime and the system it runs on.
 
 use crate::func::VMLimits;
+
+/// A stack for one call into compiled code, other than the calling thread's
+/// ([`crate::FuncHandle::call_raw_on`]): its 16-aligned end, and the stack limit compiled code
+/// checks while it runs there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallStack {
+    pub top: usize,
+    pub limit: usize,
+}
 use crate::values::Trap;
 use alloc::string::String;
 use hayabusa_compiler::Image;
@@ -40,12 +49,16 @@ pub trait Platform: 'static {
 
     /// Calls `callee` with context `vmctx` through the entry trampoline `trampoline`, arguments
     /// and results in `values`. A fault at a trap site of loaded code ends the call with `Err`,
-    /// naming the trap kind, function, Wasm offset and the platform's cause.
+    /// naming the trap kind, function, Wasm offset and the platform's cause. With `stack`, the
+    /// call runs on that stack and compiled code checks `stack.limit` for its duration (the
+    /// previous limit is back when it returns, normally or by a trap).
     ///
     /// # Safety
     /// `trampoline` must be the entry trampoline of the callee's signature in loaded code,
     /// `callee`/`vmctx` a function of loaded code and a context it was compiled against (or a
     /// host trampoline and its host context), kept alive for the call, and `values` must have a
-    /// slot for every argument and every result.
-    unsafe fn enter(trampoline: usize, callee: usize, vmctx: usize, values: &mut [u64]) -> Result<(), Trap>;
+    /// slot for every argument and every result. A `stack` must be mapped, used by nothing else
+    /// during the call, with its limit far enough above its lowest address for the platform's
+    /// own code (builtins, host functions, fault handlers) below the deepest Wasm frame.
+    unsafe fn enter(trampoline: usize, callee: usize, vmctx: usize, values: &mut [u64], stack: Option<CallStack>) -> Result<(), Trap>;
 }

@@ -1,12 +1,19 @@
 //! The entry stub into compiled code and its trap landing pad, shared by every platform.
 //!
-//! `hayabusa_enter(trampoline, callee, vmctx, values, saved_sp)` saves the callee-saved
-//! registers, stores its stack pointer at `*saved_sp`, and calls the module's entry trampoline
-//! (which loads arguments from `values` and stores results back); it returns 0. When compiled
-//! code traps, the platform's fault handler (a signal handler on Linux, an exception handler in
-//! the kernel) resumes execution at `hayabusa_trap_landing` with RSP set to the saved value: the
-//! landing pad unwinds the same frame and returns 1. The aborted Wasm frames are abandoned, which
-//! is sound because compiled code owns no resources of the embedder and holds none of its locks.
+//! `hayabusa_enter(trampoline, callee, vmctx, values, saved_sp, stack_top)` saves the
+//! callee-saved registers, moves to the stack ending at `stack_top` (0: stays on the caller's
+//! stack) with the caller's stack pointer pushed first, stores its stack pointer at `*saved_sp`,
+//! and calls the module's entry trampoline (which loads arguments from `values` and stores
+//! results back); it returns 0. When compiled code traps, the platform's fault handler (a signal
+//! handler on Linux, an exception handler in the kernel) resumes execution at
+//! `hayabusa_trap_landing` with RSP set to the saved value: the landing pad pops the caller's
+//! stack pointer, unwinds the same frame and returns 1. The aborted Wasm frames are abandoned,
+//! which is sound because compiled code owns no resources of the embedder and holds none of its
+//! locks.
+//!
+//! Running on a stack of its own is how a server's handler is called on the IPC direct path: no
+//! thread switch, only the stack pointer (and the platform's stack-limit record) change for the
+//! call.
 use core::arch::global_asm;
 
 global_asm!(
@@ -20,7 +27,14 @@ global_asm!(
     "push r13",
     "push r14",
     "push r15",
+    // r10 = the caller's stack pointer; move to `stack_top` (r9) if one was given. Either way
+    // the frame below is 16-aligned with the caller's stack pointer in its first slot.
+    "mov r10, rsp",
+    "test r9, r9",
+    "cmovnz rsp, r9",
+    "and rsp, -16",
     "sub rsp, 8",
+    "push r10",
     "mov [r8], rsp",
     "mov rax, rdi",
     "mov rdi, rsi",
@@ -32,7 +46,8 @@ global_asm!(
     "hayabusa_trap_landing:",
     "mov eax, 1",
     "2:",
-    "add rsp, 8",
+    // Back to the caller's stack (a no-op move when the call stayed on it).
+    "pop rsp",
     "pop r15",
     "pop r14",
     "pop r13",
@@ -43,7 +58,7 @@ global_asm!(
 );
 
 unsafe extern "sysv64" {
-    fn hayabusa_enter(trampoline: usize, callee: usize, vmctx: usize, values: *mut u64, saved_sp: *mut usize) -> u32;
+    fn hayabusa_enter(trampoline: usize, callee: usize, vmctx: usize, values: *mut u64, saved_sp: *mut usize, stack_top: usize) -> u32;
     fn hayabusa_trap_landing();
 }
 
@@ -60,8 +75,13 @@ pub fn landing_address() -> usize {
 /// image's code was compiled against, `values` large enough for the signature's arguments and
 /// results (8-byte slots), and `saved_sp` registered with the platform's fault handler as the
 /// running thread's innermost call, so that it can find the stack pointer to resume with.
-pub unsafe fn enter(trampoline: usize, callee: usize, vmctx: usize, values: *mut u64, saved_sp: *mut usize) -> bool {
+/// `stack_top` is 0 (run on the caller's stack) or the 16-aligned end of a mapped stack that
+/// nothing else uses during the call, with room for the call (its platform stack limit must
+/// say where that room ends).
+pub unsafe fn enter(trampoline: usize, callee: usize, vmctx: usize, values: *mut u64, saved_sp: *mut usize, stack_top: usize) -> bool {
+    debug_assert!(stack_top % 16 == 0, "stack_top must be 16-aligned");
     // SAFETY: forwarded from the caller; the stub preserves every System V callee-saved
-    // register and returns on both its normal and its trap path.
-    unsafe { hayabusa_enter(trampoline, callee, vmctx, values, saved_sp) == 0 }
+    // register (and RSP: the caller's value is restored from the slot it pushed) and returns on
+    // both its normal and its trap path.
+    unsafe { hayabusa_enter(trampoline, callee, vmctx, values, saved_sp, stack_top) == 0 }
 }

@@ -321,13 +321,14 @@ fn switch_away(new_state: State) {
         }
         current.wasm_entry = crate::wasm::trap::active() as usize;
         current.wasm_owner = crate::wasm::trap::owner();
+        current.wasm_limit = crate::wasm::platform::stack_limit();
         let old_rsp: *mut u64 = &mut current.rsp;
         let old_ext: *mut ExtendedState = &mut current.ext;
         let next_thread = s.threads.get_mut(&next).expect("ready thread is registered");
         next_thread.state = State::Running;
         crate::wasm::trap::set_active(next_thread.wasm_entry as *mut crate::wasm::trap::EntryRecord);
         crate::wasm::trap::set_owner(next_thread.wasm_owner);
-        crate::wasm::platform::switch_stack(next_thread.stack_bottom());
+        crate::wasm::platform::set_stack_limit(next_thread.wasm_limit);
         let new_rsp = next_thread.rsp;
         s.current = next;
         CURRENT.store(next, Ordering::Relaxed);

@@ -50,6 +50,9 @@ pub struct Thread {
     /// The task whose code the thread runs at its innermost Wasm entry (`wasm::trap::owner`,
     /// 0 for none), swapped in and out with the thread.
     pub(super) wasm_owner: usize,
+    /// The stack limit compiled code checks (`wasm::platform::stack_limit`): its own stack's,
+    /// or the one of the stack a call runs on (a server's handler), swapped with the thread.
+    pub(super) wasm_limit: usize,
     /// A `wake` came while the thread was not blocked: its next `block` returns at once.
     pub(super) wake_pending: bool,
     /// Bytes of usable stack (0 for the boot thread).
@@ -61,7 +64,22 @@ pub struct Thread {
 impl Thread {
     pub(super) fn new(id: ThreadId, name: String, stack: Option<Reservation>, entry: Option<Box<dyn FnOnce() + Send>>) -> Self {
         let stack_bytes = stack.as_ref().map_or(0, |s| s.len() - STACK_GUARD);
-        Self { id, name, state: State::Ready, ticks: 0, rsp: 0, ext: ExtendedState::new(), wasm_entry: 0, wasm_owner: 0, wake_pending: false, stack_bytes, stack, entry }
+        let wasm_limit = crate::wasm::platform::limit_for(stack.as_ref().map_or(0, |s| s.start() + STACK_GUARD));
+        Self {
+            id,
+            name,
+            state: State::Ready,
+            ticks: 0,
+            rsp: 0,
+            ext: ExtendedState::new(),
+            wasm_entry: 0,
+            wasm_owner: 0,
+            wasm_limit,
+            wake_pending: false,
+            stack_bytes,
+            stack,
+            entry,
+        }
     }
 
     /// Bytes of stack (0 for the boot thread, whose stack the bootloader made).

@@ -1,10 +1,17 @@
-//! Timing of `ipc_call` for `bench ipc`: while one task is being measured, each of its
-//! successful calls to another task is timed in TSC cycles inside the import (from entering the
-//! kernel to returning to Wasm: checks, copies, the handler or both thread switches) and
-//! recorded with its path and payload length.
+//! Timing for `bench ipc`, from the caller's side. While one task is being measured, its
+//! `bench_mark` import brackets batches of calls made from its Wasm code: `bench_mark(dst, 0)`
+//! opens a batch (the clock starts as the import returns to Wasm), `bench_mark(dst, calls |
+//! len << 16)` closes it (the clock stops as the import is entered). A batch's cycles therefore
+//! hold `calls` whole round trips as the caller's code sees them — the Wasm → kernel
+//! transition, the checks and copies, the handler or both thread switches, and the way back —
+//! plus one return from and one entry into `bench_mark`, measured alone by empty batches
+//! (`dst` 0: the timer floor). The path of a batch is read from the server's counters.
+//!
+//! Also the floors the IPC paths are compared with: a plain kernel → Wasm call, and the
+//! server's handler alone.
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicI32, Ordering};
+use core::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 
 use hayabusa_abi::{HEADER_SIZE, Header};
 
@@ -12,42 +19,100 @@ use crate::arch::cpu::rdtsc;
 use crate::arch::irqlock::IrqMutex;
 use crate::ipc::{KERNEL_TASK, TaskId};
 use crate::wasm::memory::with_bytes;
-use crate::wasm::platform::FuncHandle;
 
-/// One timed call.
+/// Which path a batch's calls took.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Path {
+    Direct,
+    Switch,
+    /// Some of each (the server was busy now and then): not counted for either.
+    Mixed,
+    /// An empty batch: the timer's own cost.
+    Floor,
+}
+
+/// One timed batch.
 #[derive(Clone, Copy, Debug)]
 pub struct Sample {
     pub dst: TaskId,
     pub len: u32,
-    pub direct: bool,
+    pub calls: u32,
+    pub path: Path,
     pub cycles: u64,
+}
+
+impl Sample {
+    /// Cycles per round trip.
+    pub fn per_call(&self) -> u64 {
+        self.cycles / u64::from(self.calls.max(1))
+    }
 }
 
 /// The task being measured (0: none).
 static TASK: AtomicI32 = AtomicI32::new(0);
-static SAMPLES: IrqMutex<Vec<Sample>> = IrqMutex::new(Vec::new());
+/// TSC when the open batch started.
+static START: AtomicU64 = AtomicU64::new(0);
 
-/// Starts recording the calls of `task`, with room for `capacity` samples reserved up front.
+struct Recording {
+    samples: Vec<Sample>,
+    /// The open batch: its server and that server's (direct, switch) counts at the start.
+    open: Option<(TaskId, u64, u64)>,
+}
+
+static RECORDING: IrqMutex<Recording> = IrqMutex::new(Recording { samples: Vec::new(), open: None });
+
+/// Starts recording the batches of `task`, with room for `capacity` samples reserved up front.
 pub fn start(task: TaskId, capacity: usize) {
-    let mut samples = SAMPLES.lock();
-    samples.clear();
-    samples.reserve(capacity);
+    let mut r = RECORDING.lock();
+    r.samples.clear();
+    r.samples.reserve(capacity);
+    r.open = None;
     TASK.store(task, Ordering::Relaxed);
 }
 
 /// Stops recording and returns the samples.
 pub fn stop() -> Vec<Sample> {
     TASK.store(0, Ordering::Relaxed);
-    core::mem::take(&mut *SAMPLES.lock())
+    core::mem::take(&mut RECORDING.lock().samples)
 }
 
-/// Whether `task`'s calls are being timed.
-pub fn recording(task: TaskId) -> bool {
-    TASK.load(Ordering::Relaxed) == task
+/// Calls served by `dst` so far on each path.
+fn counts(dst: TaskId) -> (u64, u64) {
+    let table = super::TABLE.lock();
+    table.tasks.get(dst).map_or((0, 0), |t| (t.endpoint.as_ref().map_or(0, |ep| ep.calls()), t.switch_calls))
 }
 
-pub(super) fn record(dst: TaskId, len: u32, direct: bool, cycles: u64) {
-    SAMPLES.lock().push(Sample { dst, len, direct, cycles });
+/// The `bench_mark(dst, arg)` import of `task` (see the module doc). Returns 0; does nothing
+/// unless `bench ipc` is recording this task.
+pub(super) fn mark(task: TaskId, dst: TaskId, arg: u32) -> i32 {
+    if TASK.load(Ordering::Relaxed) != task {
+        return 0;
+    }
+    let end = rdtsc();
+    if arg == 0 {
+        let (direct, switch) = counts(dst);
+        RECORDING.lock().open = Some((dst, direct, switch));
+        START.store(rdtsc(), Ordering::Relaxed);
+        return 0;
+    }
+    let cycles = end.saturating_sub(START.load(Ordering::Relaxed));
+    let (calls, len) = (arg & 0xffff, arg >> 16);
+    let (direct, switch) = counts(dst);
+    let mut r = RECORDING.lock();
+    let Some((open_dst, direct0, switch0)) = r.open.take() else { return 0 };
+    if open_dst != dst {
+        return 0;
+    }
+    let path = match (direct - direct0, switch - switch0) {
+        _ if dst == 0 => Path::Floor,
+        (d, 0) if d == u64::from(calls) => Path::Direct,
+        (0, s) if s == u64::from(calls) => Path::Switch,
+        _ => Path::Mixed,
+    };
+    if r.samples.len() < r.samples.capacity() {
+        r.samples.push(Sample { dst, len, calls, path, cycles });
+    }
+    0
 }
 
 /// Times `n` calls from the kernel into the `hayabusa_msg_buffer` export of the task providing
@@ -61,48 +126,55 @@ pub fn plain_calls(service: &str, n: usize) -> Option<Vec<u64>> {
         let task = table.tasks.get(id)?;
         (task.instance.as_ref()?.export_func("hayabusa_msg_buffer")?, task.ctl.clone())
     };
-    time_calls("bench-plain", f, ctl, 0, n, |_| true)
+    time_calls("bench-plain", ctl, n, move |slots| {
+        slots[0] = 0;
+        f.call_raw(slots).is_ok()
+    })
 }
 
 /// Times `n` calls from the kernel straight into the handler (`hayabusa_handle`) of the task
-/// providing `service`, with an empty request of `kind` in its message buffer: the server's own
-/// work on a 0-byte round trip, without the IPC around it. The server is taken out of service
-/// meanwhile exactly as for a direct-path call. `None` if the service does not run, has no
-/// handler, or is not idle.
+/// providing `service`, on its handler stack, with an empty request of `kind` in its message
+/// buffer: the server's own work on a 0-byte round trip, without the IPC around it. The server's
+/// endpoint is claimed meanwhile exactly as for a direct-path call. `None` if the service does
+/// not run, has no direct path, or is not idle.
 pub fn handler_calls(service: &str, kind: u32, n: usize) -> Option<Vec<u64>> {
-    let (direct, ctl, id) = {
-        let mut table = super::TABLE.lock();
-        let t = &mut *table;
-        let id = t.registry.lookup(service).ok()?;
-        let task = t.tasks.get(id)?;
-        if !task.direct_ready(&t.rdv, KERNEL_TASK) {
-            return None;
-        }
-        let (direct, ctl, mem) = (task.direct.clone()?, task.ctl.clone(), task.memory.clone()?);
+    let (ep, from) = {
+        let table = super::TABLE.lock();
+        let id = table.registry.lookup(service).ok()?;
+        let ep = table.tasks.get(id)?.endpoint.clone()?;
+        let from = ep.claim(KERNEL_TASK)?;
         let request = Header { kind, len: 0, sender: KERNEL_TASK, flags: 0 };
-        with_bytes(&mem, |bytes| bytes[direct.buffer as usize..][..HEADER_SIZE].copy_from_slice(&request.encode()));
-        super::imports::begin_serving(t, id);
-        (direct, ctl, id)
+        // Under the table lock and claimed: nothing else touches the server's memory.
+        with_bytes(&ep.memory, |bytes| bytes[ep.buffer as usize..][..HEADER_SIZE].copy_from_slice(&request.encode()));
+        (ep, from)
     };
-    let cycles = time_calls("bench-handler", direct.handle.clone(), ctl, KERNEL_TASK as u64, n, |result| result == 0);
-    let mut table = super::TABLE.lock();
-    super::imports::end_serving(&mut table, id);
+    let handler = ep.clone();
+    let cycles = time_calls("bench-handler", ep.ctl.clone(), n, move |slots| {
+        slots[0] = KERNEL_TASK as u64;
+        // SAFETY: the endpoint is claimed for the whole benchmark, so its handler stack is ours.
+        let ran = unsafe { handler.handle.call_raw_on(slots, handler.call_stack()) };
+        ran.is_ok() && slots[0] == 0
+    });
+    // The claim was made by the thread that runs this function; release it from here.
+    if ep.release(from).is_err() {
+        super::direct::end_serving(&mut super::TABLE.lock(), &ep);
+    }
     cycles
 }
 
-/// Times `n` calls of `f` (one argument slot, `arg`) as the task of `ctl`, on a thread of its own
-/// (compiled code needs a stack with known bounds), in TSC cycles; a call counts when it did not
-/// trap and `ok` accepts its result slot.
-fn time_calls(name: &str, f: FuncHandle, ctl: Arc<super::Ctl>, arg: u64, n: usize, ok: fn(u64) -> bool) -> Option<Vec<u64>> {
+/// Times `n` runs of `call` (which calls into Wasm on the slots it gets and says whether the
+/// call counts) as the task of `ctl`, on a thread of its own (compiled code needs a stack with
+/// known bounds), in TSC cycles.
+fn time_calls(name: &str, ctl: Arc<super::Ctl>, n: usize, call: impl Fn(&mut [u64]) -> bool + Send + 'static) -> Option<Vec<u64>> {
     crate::sched::run_on_thread(name, super::TASK_STACK, move || {
         let mut cycles = Vec::with_capacity(n);
         super::as_owner(&ctl, || {
             for _ in 0..n {
-                let mut slots = [arg];
+                let mut slots = [0u64];
                 let start = rdtsc();
-                let ran = f.call_raw(&mut slots).is_ok();
+                let ok = call(&mut slots);
                 let end = rdtsc();
-                if ran && ok(slots[0]) {
+                if ok {
                     cycles.push(end - start);
                 }
             }

@@ -1,12 +1,13 @@
 //! The four IPC imports of a task — `ipc_lookup`, `ipc_call`, `ipc_recv`, `ipc_reply` — as host
 //! functions bound to the task (semantics: `docs/abi.md`, rules: `crate::ipc`).
 //!
-//! `ipc_call` picks the path per call. *Direct*: the server exports a handler and its own
-//! thread waits in `ipc_recv`, so none of its code runs: the request is copied into its
-//! message buffer, its `hayabusa_handle` runs on the caller's thread, and the reply is copied
-//! back — no scheduler, no stack switch. Its `ipc_recv` is withdrawn from the rendezvous
-//! meanwhile, so a second caller queues. *Switch*: the rendezvous state machine decides;
-//! messages are copied from memory to memory under the table lock, and threads block and wake.
+//! `ipc_call` picks the path per call. *Direct* ([`super::direct`]): the caller has a link to
+//! the server (permission decided once, [`super::links`]) and claims its endpoint, which is
+//! possible when the server's own thread waits in `ipc_recv` with nobody queued, so none of its
+//! code runs: the handler runs on this thread, on the server's handler stack, without the table
+//! lock. The first call to a server takes the slow path below, which checks permission under the
+//! lock and makes the link. *Switch*: the rendezvous state machine decides; messages are copied
+//! from memory to memory under the table lock, and threads block and wake.
 //!
 //! A task that is being killed leaves an import through `wasm::trap::cancel_now`, which
 //! abandons its code back to the entry stub; the closures below own nothing at that point.
@@ -18,14 +19,13 @@ use hayabusa_abi::{Error, Header};
 use hayabusa_compiler::Sig;
 use hayabusa_compiler::module::ValType;
 
-use super::{Ctl, End, TABLE, Table, as_owner, bench, kernel_requests, wake_all};
-use crate::arch::cpu::rdtsc;
+use super::{Ctl, TABLE, Table, bench, direct, kernel_requests, links};
 use crate::arch::irqlock::IrqMutexGuard;
 use crate::ipc::message::{Reply, check_buffer, check_reply, check_request, deliver, read_name};
 use crate::ipc::rendezvous::{Effect, Effects, Rendezvous, Wait};
 use crate::ipc::{KERNEL_TASK, TaskId};
 use crate::sched;
-use crate::wasm::memory::{with_bytes, with_two};
+use crate::wasm::memory::{with_bytes, with_bytes_exclusive, with_two};
 use crate::wasm::platform::FuncHandle;
 use crate::wasm::trap;
 
@@ -35,17 +35,19 @@ pub(super) struct Cancelled;
 /// What an import returns: the ABI result (`>= 0`, or a negative error code), or cancellation.
 pub(super) type Outcome = Result<i32, Cancelled>;
 
-fn code(result: Result<i32, Error>) -> i32 {
+pub(super) fn code(result: Result<i32, Error>) -> i32 {
     result.unwrap_or_else(Error::code)
 }
 
-/// The imports for the task of `ctl`, by name.
-pub(super) fn for_task(ctl: &Arc<Ctl>) -> [(&'static str, FuncHandle); 4] {
+/// The imports for the task of `ctl`, by name: the four IPC calls, and `bench_mark` (timing
+/// marks for `bench ipc`, see `bench`).
+pub(super) fn for_task(ctl: &Arc<Ctl>) -> [(&'static str, FuncHandle); 5] {
     [
         ("ipc_lookup", import(ctl, |ctl, a, b| lookup(ctl, a as u32, b as u32))),
-        ("ipc_call", import(ctl, timed_call)),
+        ("ipc_call", import(ctl, |ctl, a, b| call(ctl, a, b as u32))),
         ("ipc_recv", import(ctl, |ctl, a, b| recv(ctl, a, b as u32))),
         ("ipc_reply", import(ctl, |ctl, a, b| reply(ctl, a, b as u32))),
+        ("bench_mark", import(ctl, |ctl, a, b| Ok(bench::mark(ctl.id, a, b as u32)))),
     ]
 }
 
@@ -86,7 +88,7 @@ fn wait(ctl: &Ctl) -> Result<Result<i32, Error>, Cancelled> {
 /// Carries out rendezvous effects: copies delivered requests, fills result slots, and wakes
 /// the threads concerned (they run once the table is unlocked and the caller blocks or yields;
 /// the scheduler never takes the table lock, so waking under it is safe).
-fn apply(table: &mut Table, effects: &[Effect]) {
+pub(super) fn apply(table: &mut Table, effects: &[Effect]) {
     for effect in effects {
         match *effect {
             Effect::Deliver { caller, server } => {
@@ -109,6 +111,8 @@ fn apply(table: &mut Table, effects: &[Effect]) {
                 }
             }
             Effect::Wake { task, result } => {
+                // A server woken out of `ipc_recv` can no longer be called directly.
+                direct::suspend(table, task);
                 if let Some(t) = table.tasks.get_mut(task) {
                     t.slot = Some(result.map(|()| 0));
                     sched::wake(t.rdv_thread);
@@ -146,47 +150,38 @@ fn lookup(ctl: &Ctl, ptr: u32, len: u32) -> Outcome {
     Ok(code(result))
 }
 
-/// What `ipc_call` did, for the benchmark.
-#[derive(Default)]
-pub(super) struct CallInfo {
-    /// Payload length of the request (once checked).
-    pub len: u32,
-    /// Some(true) for the direct path, Some(false) for the switch path, None for task 1 or an
-    /// error before either.
-    pub direct: Option<bool>,
-}
-
-/// `ipc_call`, timed in TSC cycles while a benchmark records this task's calls.
-fn timed_call(ctl: &Ctl, dst: i32, ptr: i32) -> Outcome {
-    if !bench::recording(ctl.id) {
-        return call(ctl, dst, ptr as u32, &mut CallInfo::default());
-    }
-    let mut info = CallInfo::default();
-    let start = rdtsc();
-    let result = call(ctl, dst, ptr as u32, &mut info);
-    let cycles = rdtsc() - start;
-    if let (Ok(0), Some(direct)) = (&result, info.direct) {
-        bench::record(dst, info.len, direct, cycles);
-    }
-    result
-}
-
-fn call(ctl: &Ctl, dst: TaskId, ptr: u32, info: &mut CallInfo) -> Outcome {
-    let id = ctl.id;
-    let mut table = TABLE.lock();
-    let t = &mut *table;
-    let caller = t.tasks.get(id).ok_or(Cancelled)?;
-    let header = match caller.memory().and_then(|mem| with_bytes(mem, |bytes| check_request(bytes, ptr))) {
+fn call(ctl: &Ctl, dst: TaskId, ptr: u32) -> Outcome {
+    let Some(mem) = ctl.memory.get() else { return Ok(Error::BadPointer.code()) };
+    // SAFETY: the task's own memory, while its code is stopped in this import: nobody else
+    // writes it now (`with_bytes_exclusive`).
+    let header = match unsafe { with_bytes_exclusive(mem, |bytes| check_request(bytes, ptr)) } {
         Ok(header) => header,
         Err(e) => return Ok(e.code()),
     };
-    info.len = header.len;
+    // The direct path: a link made earlier, and the server claimed with one atomic operation.
+    if let Some(links) = ctl.links.try_lock()
+        && let Some(ep) = links.get(dst)
+        && let Some(from) = ep.claim(ctl.id)
+    {
+        return direct::serve(ctl, mem, ep, from, ptr, header);
+    }
+    call_slow(ctl, mem, dst, ptr, header)
+}
+
+/// `ipc_call` under the table lock: every check, a link for the next call, then the direct
+/// path if the server can be claimed, else the switch path.
+fn call_slow(ctl: &Ctl, mem: &super::Memory, dst: TaskId, ptr: u32, header: Header) -> Outcome {
+    let id = ctl.id;
     if dst == id {
         return Ok(Error::CallSelf.code());
     }
     if dst == KERNEL_TASK {
-        drop(table);
         return kernel_requests::handle(ctl, ptr, header);
+    }
+    let mut table = TABLE.lock();
+    let t = &mut *table;
+    if !t.tasks.contains_key(id) {
+        return Err(Cancelled);
     }
     if !t.tasks.contains_key(dst) {
         return Ok(Error::NoSuchTask.code());
@@ -204,22 +199,38 @@ fn call(ctl: &Ctl, dst: TaskId, ptr: u32, info: &mut CallInfo) -> Outcome {
         // caller's own thread could never receive it. Refused like any re-entered handler.
         return Ok(Error::Busy.code());
     }
-    if server.direct_ready(&t.rdv, id) {
-        info.direct = Some(true);
-        return direct(table, ctl, dst, ptr, header);
+    if let Some(ep) = server.endpoint.clone() {
+        if ep.serving_thread() == Some(me) {
+            // This thread runs that server's handler further up: it could never return to us.
+            return Ok(Error::Busy.code());
+        }
+        if let Some(mut links) = ctl.links.try_lock() {
+            links.insert(links::generation(), dst, ep.clone());
+        }
+        if let Some(from) = ep.claim(id) {
+            drop(table);
+            return direct::serve(ctl, mem, &ep, from, ptr, header);
+        }
     }
-    info.direct = Some(false);
+    // The switch path. A handler's own blocking call uses its task's wait slot, and the server's
+    // `ipc_recv` must not be in a direct call's hands.
+    if t.tasks.get(id).is_some_and(|c| c.thread != me) {
+        direct::suspend(t, id);
+    }
+    direct::suspend(t, dst);
     t.tasks.get_mut(id).ok_or(Cancelled)?.call_ptr = ptr;
-    rendezvous_wait(table, ctl, |rdv| rdv.call(id, dst)).map(|result| code(result.map(|_| 0)))
+    rendezvous_wait(table, ctl, None, |rdv| rdv.call(id, dst)).map(|result| code(result.map(|_| 0)))
 }
 
 /// A blocking rendezvous step of `ctl`'s task on this thread (a call on the switch path, or a
 /// receive): its result slot is cleared and claimed by this thread, `step` runs, its effects are
 /// carried out, and the thread waits, unlocked, for the result. A step refused at once returns
-/// its error without blocking.
+/// its error without blocking. `recv_from`: the step is the task's own `ipc_recv` from that
+/// task (0: anyone); if it blocks with nobody to receive, a server becomes callable directly.
 fn rendezvous_wait(
     mut table: IrqMutexGuard<'_, Table>,
     ctl: &Ctl,
+    recv_from: Option<TaskId>,
     step: impl FnOnce(&mut Rendezvous) -> Result<Effects, Error>,
 ) -> Result<Result<i32, Error>, Cancelled> {
     let t = &mut *table;
@@ -230,88 +241,15 @@ fn rendezvous_wait(
         Ok(effects) => effects,
         Err(e) => return Ok(Err(e)),
     };
+    if let Some(from) = recv_from
+        && effects.as_slice() == [Effect::Block]
+        && let Some(ep) = t.tasks.get(ctl.id).and_then(|task| task.endpoint.as_ref())
+    {
+        ep.open(from);
+    }
     apply(t, effects.as_slice());
     drop(table);
     wait(ctl)
-}
-
-/// The direct path (the server was found ready under the lock the caller passes in).
-fn direct(mut table: IrqMutexGuard<'_, Table>, ctl: &Ctl, dst: TaskId, ptr: u32, header: Header) -> Outcome {
-    let id = ctl.id;
-    let t = &mut *table;
-    let caller_mem = t.tasks.get(id).ok_or(Cancelled)?.memory.clone().expect("checked by the request");
-    begin_serving(t, dst);
-    let server = t.tasks.get_mut(dst).expect("looked up by the caller");
-    let direct = server.direct.clone().expect("direct_ready checked the exports");
-    let (handle, buffer) = (&direct.handle, direct.buffer);
-    let server_ctl = server.ctl.clone();
-    let server_mem = server.memory.clone().expect("a server with a message buffer has a memory");
-    server.direct_calls += 1;
-    let copied = with_two(&caller_mem, &server_mem, |src, dst_bytes| deliver(src, ptr, header, dst_bytes, buffer, id));
-    // The request copied (it cannot fail: both buffers were checked), the handler runs
-    // unlocked, on this thread, as the server.
-    let outcome = match copied {
-        Err(e) => Err(e),
-        Ok(()) => {
-            drop(table);
-            let mut slots = [u64::from(id as u32)];
-            let ran = as_owner(&server_ctl, || handle.call_raw(&mut slots));
-            table = TABLE.lock();
-            Ok(ran.map(|()| slots[0] as u32 as i32))
-        }
-    };
-    let t = &mut *table;
-    let result: Result<i32, Error> = match outcome {
-        Err(e) => Err(e),
-        Ok(_) if !t.tasks.contains_key(dst) || server_ctl.killed() => Err(Error::PeerDied),
-        Ok(Err(trap)) => {
-            wake_all(t.mark_ending(dst, End::Trapped(trap)));
-            Err(Error::PeerDied)
-        }
-        Ok(Ok(code)) if code < 0 => Err(Error::from_code(code).unwrap_or(Error::Unknown)),
-        Ok(Ok(code)) if code > 0 => Err(Error::Unsupported),
-        Ok(Ok(_)) => with_two(&server_mem, &caller_mem, |src, dst_bytes| match check_reply(src, buffer)? {
-            Reply::Message(h) => deliver(src, buffer, h, dst_bytes, ptr, dst).map(|()| 0),
-            Reply::Error(e) => Err(e),
-        }),
-    };
-    end_serving(t, dst);
-    drop(table);
-    drop(direct);
-    if ctl.killed() {
-        return Err(Cancelled);
-    }
-    Ok(code(result))
-}
-
-/// Takes server `dst` (found `direct_ready`) out of the rendezvous while its handler runs
-/// elsewhere: its `ipc_recv` is withdrawn (callers arriving meanwhile queue) and whom it was
-/// receiving from is kept in `serving`, for [`end_serving`].
-pub(super) fn begin_serving(t: &mut Table, dst: TaskId) {
-    let from = t.rdv.withdraw_recv(dst).expect("direct_ready checked the server receives");
-    if let Some(server) = t.tasks.get_mut(dst) {
-        server.serving = Some(from);
-    }
-}
-
-/// Puts server `dst` back: unless it is ending, its own thread receives again (from whom it
-/// received before), and gets a caller that queued meanwhile at once.
-pub(super) fn end_serving(t: &mut Table, dst: TaskId) {
-    let Some(from) = t.tasks.get_mut(dst).and_then(|s| s.serving.take()) else { return };
-    let from_alive = from == 0 || t.alive(from);
-    let Some(s) = t.tasks.get_mut(dst) else { return };
-    if s.ctl.killed() {
-        return;
-    }
-    s.slot = None;
-    s.rdv_thread = s.thread;
-    match t.rdv.recv(dst, from, from_alive) {
-        Ok(effects) => apply(t, effects.as_slice()),
-        Err(e) => {
-            s.slot = Some(Err(e));
-            sched::wake(s.thread);
-        }
-    }
 }
 
 fn recv(ctl: &Ctl, src: TaskId, ptr: u32) -> Outcome {
@@ -332,7 +270,7 @@ fn recv(ctl: &Ctl, src: TaskId, ptr: u32) -> Outcome {
     }
     let src_alive = src > 0 && t.alive(src);
     t.tasks.get_mut(id).ok_or(Cancelled)?.recv_ptr = ptr;
-    rendezvous_wait(table, ctl, |rdv| rdv.recv(id, src, src_alive)).map(code)
+    rendezvous_wait(table, ctl, Some(src), |rdv| rdv.recv(id, src, src_alive)).map(code)
 }
 
 fn reply(ctl: &Ctl, dst: TaskId, ptr: u32) -> Outcome {

@@ -27,7 +27,7 @@ pub(super) fn handle(ctl: &Ctl, ptr: u32, header: Header) -> Outcome {
             t.registry.register(ctl.id, name, task.entry.provides == Some(name))
         })
         .map(|()| {
-            t.registry_gen += 1;
+            super::links::registry_changed();
             Vec::new()
         }),
         kernel::UPTIME => Ok(time::uptime_ns().to_le_bytes().to_vec()),

@@ -11,9 +11,15 @@
 //! `cancel_redirect`), so every Rust frame of its thread unwinds normally and nothing leaks. The
 //! thread then removes the task from the table ([`finish`]): its service names are freed, tasks
 //! blocked on it are woken with errors, and the report is printed.
+//!
+//! The table's lock is not taken on the direct path of IPC: a server's [`endpoint`] is claimed
+//! with one atomic operation, and a caller finds the endpoints it may call in its own [`links`].
 pub mod bench;
+mod direct;
+mod endpoint;
 mod imports;
 mod kernel_requests;
+mod links;
 
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -30,8 +36,10 @@ use hayabusa_runtime::Trap;
 use crate::arch::irqlock::IrqMutex;
 use crate::ipc::TaskId;
 use crate::ipc::registry::Registry;
-use crate::ipc::taskmap::TaskMap;
 use crate::ipc::rendezvous::{Rendezvous, Wait};
+use crate::ipc::taskmap::TaskMap;
+use endpoint::Endpoint;
+use links::Links;
 use crate::sched::{self, ThreadId};
 use crate::wasm::jit::{self, CompileError};
 use crate::wasm::platform::{Extern, FuncHandle, Instance, Memory, Store};
@@ -42,12 +50,18 @@ use crate::{kprintln, programs, time};
 /// deep recursion in a task traps with stack exhaustion and never reaches the guard page.
 pub const TASK_STACK: u64 = 1 << 20;
 
-/// What every task may be asked to stop by, shared with its thread and its imports.
+/// What a task's imports reach without the table: its id and kill flag, shared with its thread,
+/// its linear memory, and its links to the servers it calls directly.
 pub struct Ctl {
     pub id: TaskId,
     /// Set when the task is to end; entry records of its code point here
     /// (`wasm::trap::set_owner`).
     pub killed: AtomicBool,
+    /// Its memory, once instantiated.
+    memory: spin::Once<Arc<Memory>>,
+    /// Locked by the task's own `ipc_call` (one at a time), and by [`finish`] of a server to
+    /// drop links to it.
+    links: spin::Mutex<Links>,
 }
 
 impl Ctl {
@@ -80,7 +94,8 @@ pub enum End {
     LoadFailed(String),
 }
 
-/// A server's direct path: `hayabusa_handle` and the address `hayabusa_msg_buffer` returned.
+/// A server's direct-path exports: `hayabusa_handle` and the address `hayabusa_msg_buffer`
+/// returned.
 struct Direct {
     handle: FuncHandle,
     buffer: u32,
@@ -99,11 +114,12 @@ struct Task {
     store: Option<Store>,
     instance: Option<Instance>,
     memory: Option<Arc<Memory>>,
-    direct: Option<Arc<Direct>>,
+    /// A server that exports the direct path and is not forced onto the switch path.
+    endpoint: Option<Arc<Endpoint>>,
     /// The services it may reach (the manifest's `reach`, split once).
     reach: Vec<&'static str>,
     /// The live tasks providing those services, as of registry generation `.0` (a cache for
-    /// the permission check of every call).
+    /// the permission check of every slow-path call).
     reachable: Option<(u64, Vec<TaskId>)>,
     /// Buffer of the task's pending `ipc_call` (switch path) and `ipc_recv`.
     call_ptr: u32,
@@ -111,13 +127,13 @@ struct Task {
     /// The result of the rendezvous wait made on the task's behalf (by `rdv_thread`).
     slot: Option<Result<i32, Error>>,
     rdv_thread: ThreadId,
-    /// A direct-path call is running the task's handler (on the caller's thread); its own
-    /// thread's `ipc_recv` is withdrawn from the rendezvous meanwhile, from this sender (0: any).
-    serving: Option<TaskId>,
+    /// While a direct call runs the task's handler and its own thread's `ipc_recv` had to be
+    /// withdrawn from the rendezvous (`direct::suspend`): whom it received from (0: anyone).
+    serving_from: Option<TaskId>,
     /// Why it is ending, once decided (by EXIT, a kill, or a trap in its handler).
     end: Option<End>,
-    /// Round trips served on each path, for `services`.
-    direct_calls: u64,
+    /// Round trips served on the switch path, for `services` (the direct path counts in the
+    /// endpoint).
     switch_calls: u64,
 }
 
@@ -125,36 +141,24 @@ impl Task {
     fn memory(&self) -> Result<&Arc<Memory>, Error> {
         self.memory.as_ref().ok_or(Error::BadPointer)
     }
-
-    /// Whether a call from `caller` can take the direct path now: the server exports a handler,
-    /// is not forced onto the switch path, and its own thread waits in `ipc_recv` for anyone (or
-    /// for `caller`) with no call queued — so none of its code runs anywhere.
-    fn direct_ready(&self, rdv: &Rendezvous, caller: TaskId) -> bool {
-        self.direct.is_some()
-            && self.entry.ipc == Ipc::Auto
-            && self.serving.is_none()
-            && !self.ctl.killed()
-            && matches!(rdv.wait_of(self.ctl.id), Some(Wait::Recv { from }) if from == 0 || from == caller)
-    }
 }
 
 struct Table {
     tasks: TaskMap<Task>,
+    /// Every change bumps `links::generation` (invalidates links and `Task::reachable`).
     registry: Registry,
-    /// Bumped whenever a name is registered or freed (invalidates `Task::reachable`).
-    registry_gen: u64,
     rdv: Rendezvous,
     next_id: TaskId,
 }
 
 static TABLE: IrqMutex<Table> =
-    IrqMutex::new(Table { tasks: TaskMap::new(), registry: Registry::new(), registry_gen: 0, rdv: Rendezvous::new(), next_id: 2 });
+    IrqMutex::new(Table { tasks: TaskMap::new(), registry: Registry::new(), rdv: Rendezvous::new(), next_id: 2 });
 
 impl Table {
     /// Whether task `caller` may call task `dst`: `dst` is the live provider of a service in
     /// `caller`'s `reach` (cached per caller until the registry changes).
     fn may_call(&mut self, caller: TaskId, dst: TaskId) -> bool {
-        let generation = self.registry_gen;
+        let generation = links::generation();
         let Some(task) = self.tasks.get_mut(caller) else { return false };
         let stale = task.reachable.as_ref().is_none_or(|(g, _)| *g != generation);
         if stale {
@@ -173,12 +177,15 @@ impl Table {
     /// Returns the threads blocked on its behalf, to be woken so that its code is abandoned.
     fn mark_ending(&mut self, id: TaskId, why: End) -> [ThreadId; 2] {
         self.registry.task_died(id);
-        self.registry_gen += 1;
+        links::registry_changed();
         let Some(t) = self.tasks.get_mut(id) else { return [0; 2] };
         if t.end.is_none() {
             t.end = Some(why);
         }
         t.ctl.killed.store(true, Ordering::Relaxed);
+        if let Some(ep) = &t.endpoint {
+            ep.kill();
+        }
         [t.thread, t.rdv_thread]
     }
 }
@@ -237,7 +244,7 @@ pub fn start(name: &str, args: Option<&str>) -> Result<TaskId, StartError> {
         let mut table = TABLE.lock();
         let id = table.next_id;
         table.next_id += 1;
-        let ctl = Arc::new(Ctl { id, killed: AtomicBool::new(false) });
+        let ctl = Arc::new(Ctl { id, killed: AtomicBool::new(false), memory: spin::Once::new(), links: spin::Mutex::new(Links::new()) });
         table.tasks.insert(id, Task {
             ctl: ctl.clone(),
             name: String::from(entry.name),
@@ -249,16 +256,15 @@ pub fn start(name: &str, args: Option<&str>) -> Result<TaskId, StartError> {
             store: None,
             instance: None,
             memory: None,
-            direct: None,
+            endpoint: None,
             reach: entry.reach.iter().collect(),
             reachable: None,
             call_ptr: 0,
             recv_ptr: 0,
             slot: None,
             rdv_thread: 0,
-            serving: None,
+            serving_from: None,
             end: None,
-            direct_calls: 0,
             switch_calls: 0,
         });
         ctl
@@ -305,6 +311,18 @@ fn run(ctl: &Arc<Ctl>, module: hayabusa_compiler::CompiledModule, wasm: &[u8]) -
         Ok(direct) => direct,
         Err(why) => return End::LoadFailed(why),
     };
+    if let Some(memory) = &memory {
+        ctl.memory.call_once(|| memory.clone());
+    }
+    let switch_only = TABLE.lock().tasks.get(ctl.id).is_none_or(|t| t.entry.ipc == Ipc::Switch);
+    // The endpoint (and its handler stack) is made unlocked: mapping a stack takes a while.
+    let endpoint = match (direct, &memory) {
+        (Some(d), Some(memory)) if !switch_only => match Endpoint::new(ctl.clone(), d.handle, d.buffer, memory.clone()) {
+            Some(ep) => Some(Arc::new(ep)),
+            None => return End::LoadFailed(String::from("no memory for the handler stack")),
+        },
+        _ => None,
+    };
     let Some(start) = instance.export_func("_start") else {
         return End::LoadFailed(String::from("the module exports no _start"));
     };
@@ -317,7 +335,7 @@ fn run(ctl: &Arc<Ctl>, module: hayabusa_compiler::CompiledModule, wasm: &[u8]) -
         task.store = Some(store);
         task.instance = Some(instance);
         task.memory = memory;
-        task.direct = direct.map(Arc::new);
+        task.endpoint = endpoint;
     }
     if ctl.killed() {
         return End::Killed;
@@ -357,15 +375,28 @@ fn finish(ctl: &Ctl, end: End) {
         let mut table = TABLE.lock();
         let Some(mut task) = table.tasks.remove(ctl.id) else { return };
         ctl.killed.store(true, Ordering::Relaxed);
+        if let Some(ep) = &task.endpoint {
+            ep.kill();
+        }
         table.registry.task_died(ctl.id);
-        table.registry_gen += 1;
+        links::registry_changed();
+        // No link keeps its endpoint (memory, code, handler stack) alive past this: ours go, and
+        // every other task's link to it (a task in a call refreshes its links on its next one).
+        ctl.links.lock().clear();
+        for t in table.tasks.values() {
+            if let Some(mut links) = t.ctl.links.try_lock() {
+                links.forget(ctl.id);
+            }
+        }
         let mut threads = Vec::new();
         for effect in table.rdv.task_died(ctl.id) {
-            if let crate::ipc::rendezvous::Effect::Wake { task: id, result } = effect
-                && let Some(t) = table.tasks.get_mut(id)
-            {
-                t.slot = Some(result.map(|()| 0));
-                threads.push(t.rdv_thread);
+            if let crate::ipc::rendezvous::Effect::Wake { task: id, result } = effect {
+                // A server woken out of `ipc_recv` can no longer be called directly.
+                direct::suspend(&mut table, id);
+                if let Some(t) = table.tasks.get_mut(id) {
+                    t.slot = Some(result.map(|()| 0));
+                    threads.push(t.rdv_thread);
+                }
             }
         }
         // A reason given earlier (EXIT, a kill, a trap in its handler) says more than how the
@@ -467,7 +498,7 @@ pub fn list() -> Vec<TaskInfo> {
         .map(|t| {
             let state = if t.ctl.killed() {
                 "ending"
-            } else if t.serving.is_some() {
+            } else if t.endpoint.as_ref().is_some_and(|ep| ep.serving_thread().is_some()) {
                 "serving"
             } else {
                 match table.rdv.wait_of(t.ctl.id) {
@@ -514,13 +545,13 @@ pub fn services() -> Vec<ServiceInfo> {
         .iter()
         .filter_map(|(name, id)| {
             let t = table.tasks.get(id)?;
-            let path = if t.direct.is_some() && t.entry.ipc == Ipc::Auto { "direct" } else { "switch" };
+            let path = if t.endpoint.is_some() { "direct" } else { "switch" };
             Some(ServiceInfo {
                 name: String::from(name),
                 task: id,
                 task_name: t.name.clone(),
                 path,
-                direct_calls: t.direct_calls,
+                direct_calls: t.endpoint.as_ref().map_or(0, |ep| ep.calls()),
                 switch_calls: t.switch_calls,
             })
         })

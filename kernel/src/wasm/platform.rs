@@ -1,13 +1,14 @@
 //! The kernel's implementation of `hayabusa_runtime::Platform`: code in the code area, linear
 //! memories in lazy reservations, traps from the exception handlers, and one stack-limit record
-//! the scheduler points at the running thread's stack.
+//! that always describes the stack in use: the scheduler saves and restores its value with each
+//! thread, and a call on a stack of its own (a server's handler) swaps it for the call.
 use alloc::format;
 use alloc::string::String;
 use core::sync::atomic::Ordering;
 
 use hayabusa_compiler::translate::GUARD_RESERVATION;
 use hayabusa_compiler::{Image, TrapKind};
-use hayabusa_runtime::{Platform, Trap, VMLimits};
+use hayabusa_runtime::{CallStack, Platform, Trap, VMLimits};
 
 use super::code::CodeMemory;
 use super::trap;
@@ -15,17 +16,30 @@ use crate::mm::{self, Reservation};
 
 /// Bytes kept free below the stack limit for what runs on the same stack below the deepest Wasm
 /// frame: builtins, host functions, exception and interrupt handlers.
-const STACK_MARGIN: u64 = 64 * 1024;
+pub const STACK_MARGIN: u64 = 64 * 1024;
 
-/// The stack limit compiled code checks: every vmctx points here. 0 means the running thread
-/// has no known stack bounds (the boot thread), and calls into Wasm are refused.
+/// The stack limit compiled code checks: every vmctx points here. 0 means the stack in use has
+/// no known bounds (the boot thread's), and calls into Wasm are refused.
+///
+/// One CPU: one record. With several CPUs this becomes one record per CPU (the vmctx would
+/// point at the CPU's own), saved and restored the same way.
 static LIMITS: VMLimits = VMLimits::new(0);
 
-/// Points the stack limit at the thread about to run, whose lowest usable stack address is
-/// `stack_bottom` (0: unknown). Called by the scheduler on every switch, interrupts disabled.
-pub fn switch_stack(stack_bottom: u64) {
-    let limit = if stack_bottom == 0 { 0 } else { stack_bottom + STACK_MARGIN };
-    LIMITS.stack_limit.store(limit as usize, Ordering::Relaxed);
+/// The stack limit for a stack whose lowest usable address is `stack_bottom` (0: unknown).
+pub fn limit_for(stack_bottom: u64) -> usize {
+    if stack_bottom == 0 { 0 } else { (stack_bottom + STACK_MARGIN) as usize }
+}
+
+/// The running thread's current stack limit (for the scheduler to save when it switches away).
+pub fn stack_limit() -> usize {
+    LIMITS.stack_limit.load(Ordering::Relaxed)
+}
+
+/// Installs the stack limit of the thread about to run (saved by [`stack_limit`], or
+/// [`limit_for`] its stack when new). Called by the scheduler on every switch, interrupts
+/// disabled.
+pub fn set_stack_limit(limit: usize) {
+    LIMITS.stack_limit.store(limit, Ordering::Relaxed);
 }
 
 /// The runtime on this kernel.
@@ -49,6 +63,10 @@ const _: () = {
     assert_send_sync::<FuncHandle>();
     assert_send_sync::<hayabusa_runtime::Memory<Kernel>>();
 };
+
+fn to_trap(t: trap::TrapInfo) -> Trap {
+    Trap::at(t.kind, t.wasm_offset, t.func, t.func_name, u32::from(t.vector))
+}
 
 impl Platform for Kernel {
     type Code = CodeMemory;
@@ -78,13 +96,21 @@ impl Platform for Kernel {
         &LIMITS
     }
 
-    unsafe fn enter(trampoline: usize, callee: usize, vmctx: usize, values: &mut [u64]) -> Result<(), Trap> {
-        if LIMITS.stack_limit.load(Ordering::Relaxed) == 0 {
-            // No stack bounds to check against: only spawned threads may run Wasm.
-            return Err(Trap::new(TrapKind::StackOverflow));
-        }
-        // SAFETY: forwarded from the caller.
-        unsafe { trap::call(trampoline as u64, callee as u64, vmctx as u64, values) }
-            .map_err(|t| Trap::at(t.kind, t.wasm_offset, t.func, t.func_name, u32::from(t.vector)))
+    unsafe fn enter(trampoline: usize, callee: usize, vmctx: usize, values: &mut [u64], stack: Option<CallStack>) -> Result<(), Trap> {
+        let Some(stack) = stack else {
+            if LIMITS.stack_limit.load(Ordering::Relaxed) == 0 {
+                // No stack bounds to check against: only spawned threads may run Wasm.
+                return Err(Trap::new(TrapKind::StackOverflow));
+            }
+            // SAFETY: forwarded from the caller.
+            return unsafe { trap::call(trampoline as u64, callee as u64, vmctx as u64, values, 0) }.map_err(to_trap);
+        };
+        // The limit belongs to the stack in use: the call's own while it runs (the scheduler
+        // saves and restores it with this thread if it is preempted meanwhile), ours afterwards.
+        let outer = LIMITS.stack_limit.swap(stack.limit, Ordering::Relaxed);
+        // SAFETY: forwarded from the caller (who vouches for the stack: `call_raw_on`).
+        let result = unsafe { trap::call(trampoline as u64, callee as u64, vmctx as u64, values, stack.top as u64) };
+        LIMITS.stack_limit.store(outer, Ordering::Relaxed);
+        result.map_err(to_trap)
     }
 }

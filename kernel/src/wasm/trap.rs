@@ -154,14 +154,15 @@ pub fn redirect(vector: u8, rip: u64) -> Option<(u64, u64)> {
 /// # Safety
 /// As for [`stub::enter`]: the addresses must belong to a loaded image, `vmctx` must be a
 /// context that image was compiled against, and `values` must hold enough 8-byte slots for the
-/// signature's arguments and results.
-pub unsafe fn call(trampoline: u64, callee: u64, vmctx: u64, values: &mut [u64]) -> Result<(), TrapInfo> {
+/// signature's arguments and results. `stack_top` is 0 (this thread's stack) or the end of a
+/// mapped stack nothing else uses during the call.
+pub unsafe fn call(trampoline: u64, callee: u64, vmctx: u64, values: &mut [u64], stack_top: u64) -> Result<(), TrapInfo> {
     let mut record = EntryRecord { owner: OWNER.load(Ordering::Relaxed), ..EntryRecord::default() };
     let outer = ACTIVE.swap(&mut record, Ordering::Relaxed);
     // SAFETY: forwarded from the caller; `record` lives on this stack frame until the call
     // returns (normally or through the landing pad), and is the active record meanwhile.
     let ok = unsafe {
-        stub::enter(trampoline as usize, callee as usize, vmctx as usize, values.as_mut_ptr(), &mut record.saved_sp)
+        stub::enter(trampoline as usize, callee as usize, vmctx as usize, values.as_mut_ptr(), &mut record.saved_sp, stack_top as usize)
     };
     ACTIVE.store(outer, Ordering::Relaxed);
     match (ok, record.trap.take()) {

@@ -1,7 +1,10 @@
 //! pingpong client: N round trips (its argument, default 1000) to each pingpong server that runs,
 //! payloads of 0, 64 and 1024 bytes in turn, every reply checked; prints the mean time per call.
 //! With the argument `crash` it instead makes each server trap in mid-call and checks that the
-//! call fails with `PEER_DIED` and that the service is gone.
+//! call fails with `PEER_DIED` and that the service is gone. With `bench N` it runs the round
+//! trips for the kernel's `bench ipc`: N per payload size (rounded up to whole batches of 16),
+//! back to back in batches bracketed by `bench_mark`, the payload checked after each batch; then
+//! as many empty batches (the timer floor).
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -11,7 +14,7 @@
 mod protocol;
 
 use hayabusa_abi::console::Line;
-use hayabusa_abi::{Error, Message, TaskId, call, kernel, lookup, names};
+use hayabusa_abi::{Error, Message, TaskId, bench, call, call_status, kernel, lookup, names};
 
 hayabusa_abi::main!(main);
 
@@ -26,6 +29,34 @@ fn rounds_to(server: TaskId, rounds: u32, msg: &mut Message) -> Result<(), (u32,
         call(server, msg).map_err(|e| (round, Some(e)))?;
         if !protocol::check(msg, round, len) {
             return Err((round, None));
+        }
+    }
+    Ok(())
+}
+
+/// Round trips per `bench_mark` batch: even, so the payload (inverted by every PING) comes back.
+const BATCH: u16 = 16;
+
+/// `bench N`: `rounds` round trips per payload size to `server` in timed batches; the size and
+/// batch that failed, with its error if any.
+fn bench_rounds(server: TaskId, rounds: u32, msg: &mut Message) -> Result<(), (u32, Option<Error>)> {
+    for len in SIZES {
+        protocol::request(msg, 0, len).map_err(|e| (len as u32, Some(e)))?;
+        for _ in 0..rounds.div_ceil(u32::from(BATCH)) {
+            // The calls back to back, keeping the lowest status (0, or one of the errors):
+            // nothing else in the timed loop.
+            bench::start(Some(server));
+            let mut failed = 0;
+            for _ in 0..BATCH {
+                failed = failed.min(call_status(server, msg));
+            }
+            bench::end(Some(server), BATCH, len as u16);
+            if failed != 0 {
+                return Err((len as u32, Some(Error::from_code(failed).unwrap_or(Error::Unknown))));
+            }
+            if !protocol::is_request(msg, 0, len) {
+                return Err((len as u32, None));
+            }
         }
     }
     Ok(())
@@ -53,7 +84,8 @@ fn main() {
     let mut msg = Message::new(0);
     let arg = kernel::args(&mut msg).ok().and_then(|args| core::str::from_utf8(args).ok()).map(str::trim);
     let crashing = arg == Some("crash");
-    let rounds = arg.and_then(|arg| arg.parse().ok()).unwrap_or(DEFAULT_ROUNDS);
+    let bench_rounds_arg = arg.and_then(|arg| arg.strip_prefix("bench")).map(|n| n.trim().parse().unwrap_or(DEFAULT_ROUNDS));
+    let rounds = bench_rounds_arg.or_else(|| arg.and_then(|arg| arg.parse().ok())).unwrap_or(DEFAULT_ROUNDS);
     let mut ok = true;
     for service in [names::PINGPONG, names::PINGPONG_SWITCH] {
         let mut line = Line::new();
@@ -71,6 +103,19 @@ fn main() {
             Ok(server) if crashing => {
                 ok &= crash(service, server, &mut line);
             }
+            Ok(server) if bench_rounds_arg.is_some() => match bench_rounds(server, rounds, &mut msg) {
+                Ok(()) => {
+                    line.int(rounds).str(" round trips per size timed");
+                }
+                Err((len, error)) => {
+                    ok = false;
+                    line.str("FAILED at ").int(len).str(" B: ");
+                    match error {
+                        Some(e) => line.error(e),
+                        None => line.str("wrong reply"),
+                    };
+                }
+            },
             Ok(server) => {
                 let start = kernel::uptime_ns().unwrap_or(0);
                 match rounds_to(server, rounds, &mut msg) {
@@ -90,6 +135,12 @@ fn main() {
             }
         }
         line.print();
+    }
+    if bench_rounds_arg.is_some() {
+        for _ in 0..rounds.div_ceil(u32::from(BATCH)) {
+            bench::start(None);
+            bench::end(None, BATCH, 0);
+        }
     }
     kernel::exit(if ok { 0 } else { 1 });
 }

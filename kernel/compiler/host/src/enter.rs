@@ -24,7 +24,9 @@ pub fn saved_sp() -> usize {
 /// # Safety
 /// `trampoline` must be the entry trampoline for the callee's signature, `callee`/`vmctx` a
 /// valid function and its context, and `values` must hold max(params, results) slots.
-pub unsafe fn call(trampoline: usize, callee: usize, vmctx: usize, values: *mut u64) -> bool {
+/// `stack_top` is 0 (this thread's stack) or the 16-aligned end of a mapped stack nothing else
+/// uses during the call (see `hayabusa_runtime::stub::enter`).
+pub unsafe fn call(trampoline: usize, callee: usize, vmctx: usize, values: *mut u64, stack_top: usize) -> bool {
     let outer = SAVED_SP.with(|c| c.get());
     let mut slot: usize = 0;
     let slot_ptr: *mut usize = &mut slot;
@@ -33,7 +35,7 @@ pub unsafe fn call(trampoline: usize, callee: usize, vmctx: usize, values: *mut 
     SAVED_SP.with(|c| c.set(slot_ptr as usize));
     // SAFETY: the caller guarantees the call's validity, and `slot_ptr` is published in
     // SAVED_SP, where the signal handler looks for it.
-    let completed = unsafe { hayabusa_runtime::stub::enter(trampoline, callee, vmctx, values, slot_ptr) };
+    let completed = unsafe { hayabusa_runtime::stub::enter(trampoline, callee, vmctx, values, slot_ptr, stack_top) };
     SAVED_SP.with(|c| c.set(outer));
     completed
 }

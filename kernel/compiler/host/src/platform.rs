@@ -7,7 +7,7 @@ use crate::sys::Mapping;
 use crate::{enter, signals};
 use hayabusa_compiler::translate::GUARD_RESERVATION;
 use hayabusa_compiler::{Image, TrapKind};
-use hayabusa_runtime::{Platform, Trap, VMLimits};
+use hayabusa_runtime::{CallStack, Platform, Trap, VMLimits};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Bytes of native stack Wasm may use below the outermost entry before trapping.
@@ -75,8 +75,16 @@ impl Platform for Linux {
         LIMITS.with(|l| *l)
     }
 
-    unsafe fn enter(trampoline: usize, callee: usize, vmctx: usize, values: &mut [u64]) -> Result<(), Trap> {
+    unsafe fn enter(trampoline: usize, callee: usize, vmctx: usize, values: &mut [u64], stack: Option<CallStack>) -> Result<(), Trap> {
         signals::install();
+        if let Some(stack) = stack {
+            // The call's own stack and limit, the thread's limit back afterwards.
+            let outer = Linux::limits().stack_limit.swap(stack.limit, Ordering::Relaxed);
+            // SAFETY: forwarded from the caller.
+            let completed = unsafe { enter::call(trampoline, callee, vmctx, values.as_mut_ptr(), stack.top) };
+            Linux::limits().stack_limit.store(outer, Ordering::Relaxed);
+            return completed.then_some(()).ok_or_else(take_trap);
+        }
         if enter::saved_sp() == 0 {
             // Outermost call on this thread: stop at the budget, and in any case well above the
             // thread's real stack end (host builtins and the signal handler still need room
@@ -89,14 +97,17 @@ impl Platform for Linux {
             Linux::limits().stack_limit.store(limit, Ordering::Relaxed);
         }
         // SAFETY: forwarded from the caller.
-        if unsafe { enter::call(trampoline, callee, vmctx, values.as_mut_ptr()) } {
+        if unsafe { enter::call(trampoline, callee, vmctx, values.as_mut_ptr(), 0) } {
             return Ok(());
         }
-        Err(match signals::take_trap() {
-            Some((site, region, sig)) => {
-                Trap::at(site.kind, site.wasm_offset, site.func, code::func_name(region, site.func), sig as u32)
-            }
-            None => Trap::new(TrapKind::Unreachable),
-        })
+        Err(take_trap())
+    }
+}
+
+/// The trap the signal handler recorded for the call that just ended in one.
+fn take_trap() -> Trap {
+    match signals::take_trap() {
+        Some((site, region, sig)) => Trap::at(site.kind, site.wasm_offset, site.func, code::func_name(region, site.func), sig as u32),
+        None => Trap::new(TrapKind::Unreachable),
     }
 }

@@ -1,0 +1,114 @@
+//! The direct path of `ipc_call`: the caller claims the server's endpoint with one atomic
+//! operation, copies the request into the server's message buffer, runs `hayabusa_handle` on
+//! the server's own handler stack (this thread, no scheduler, no lock), copies the reply back
+//! and releases the endpoint. The server's own thread stays blocked in `ipc_recv` throughout,
+//! untouched; only when something happened meanwhile (a switch-path caller queued, the handler
+//! made a blocking call, the server is ending) does the release take the task table's lock.
+//!
+//! The unsafe blocks here rest on the claim (see `endpoint`): while a caller holds it, nothing
+//! else reads or writes the server's memory or uses its handler stack, and the caller's own
+//! memory is written by nobody but this import.
+use hayabusa_abi::{Error, Header};
+
+use super::endpoint::{Contended, Endpoint};
+use super::imports::{Cancelled, Outcome, apply, code};
+use super::{Ctl, End, TABLE, Table, as_owner, wake_all};
+use crate::ipc::TaskId;
+use crate::ipc::message::{Reply, check_reply, deliver};
+use crate::ipc::rendezvous::Effect;
+use crate::sched;
+use crate::wasm::memory::with_two_exclusive;
+use crate::wasm::platform::Memory;
+
+/// Runs a direct call of `ctl`'s task to the server of `ep`, which this thread has claimed
+/// (its `ipc_recv` receives from `from`), with the checked request `header` at `ptr` in the
+/// caller's memory `caller_mem`.
+pub(super) fn serve(ctl: &Ctl, caller_mem: &Memory, ep: &Endpoint, from: TaskId, ptr: u32, header: Header) -> Outcome {
+    ep.count_call();
+    let caller = ctl.id;
+    // SAFETY: the claim makes the server's memory ours; the caller's is written only by this
+    // import now (module doc).
+    let copied = unsafe { with_two_exclusive(caller_mem, &ep.memory, |src, dst| deliver(src, ptr, header, dst, ep.buffer, caller)) };
+    let result = match copied {
+        // Cannot happen (both buffers were checked and memories do not shrink).
+        Err(e) => Err(e),
+        Ok(()) => {
+            let mut slots = [u64::from(caller as u32)];
+            // SAFETY: the handler stack belongs to the endpoint, and the claim makes it ours
+            // until the release below; its limit leaves the kernel's stack margin.
+            let ran = as_owner(&ep.ctl, || unsafe { ep.handle.call_raw_on(&mut slots, ep.call_stack()) });
+            match ran {
+                Err(trap) => {
+                    // A trap (or a kill that cancelled the handler) ends the server.
+                    let threads = TABLE.lock().mark_ending(ep.id, End::Trapped(trap));
+                    wake_all(threads);
+                    Err(Error::PeerDied)
+                }
+                Ok(()) => match slots[0] as u32 as i32 {
+                    0 if ep.is_dead() => Err(Error::PeerDied),
+                    // SAFETY: as for the request (the claim is still held).
+                    0 => unsafe {
+                        with_two_exclusive(&ep.memory, caller_mem, |src, dst| match check_reply(src, ep.buffer)? {
+                            Reply::Message(h) => deliver(src, ep.buffer, h, dst, ptr, ep.id),
+                            Reply::Error(e) => Err(e),
+                        })
+                    },
+                    c if c < 0 => Err(Error::from_code(c).unwrap_or(Error::Unknown)),
+                    _ => Err(Error::Unsupported),
+                },
+            }
+        }
+    };
+    match ep.release(from) {
+        // The server ended after the reply was complete: the call still succeeded.
+        Ok(()) | Err(Contended::Dead) => {}
+        Err(Contended::Pending) => end_serving(&mut TABLE.lock(), ep),
+    }
+    if ctl.killed() {
+        return Err(Cancelled);
+    }
+    Ok(code(result.map(|()| 0)))
+}
+
+/// Under the table lock, before a switch-path step that needs `server`'s `ipc_recv` or its wait
+/// slot while a direct call may be running its handler: a READY server is closed (the step may
+/// deliver to it), and a SERVING one has its `ipc_recv` withdrawn until the direct call ends
+/// (callers arriving meanwhile queue; the releasing caller puts it back: [`end_serving`]).
+pub(super) fn suspend(t: &mut Table, server: TaskId) {
+    let Some(task) = t.tasks.get_mut(server) else { return };
+    let Some(ep) = task.endpoint.as_ref() else { return };
+    if ep.close().is_some() && ep.set_pending() {
+        task.serving_from = t.rdv.withdraw_recv(server);
+    }
+}
+
+/// Under the table lock, at the end of a direct call whose release found it PENDING: the
+/// server's own thread receives again (from whom it received before) and gets a caller that
+/// queued meanwhile at once; with nobody queued it is READY again.
+pub(super) fn end_serving(t: &mut Table, ep: &Endpoint) {
+    ep.unpend();
+    let Some(task) = t.tasks.get_mut(ep.id) else { return };
+    let Some(from) = task.serving_from.take() else { return };
+    if task.ctl.killed() {
+        return;
+    }
+    // A blocking call the handler made used the task's wait slot on the caller's thread.
+    task.slot = None;
+    task.rdv_thread = task.thread;
+    let thread = task.thread;
+    let from_alive = from == 0 || t.alive(from);
+    match t.rdv.recv(ep.id, from, from_alive) {
+        Ok(effects) => {
+            if effects.as_slice() == [Effect::Block] {
+                ep.open(from);
+            }
+            apply(t, effects.as_slice());
+        }
+        Err(e) => {
+            if let Some(task) = t.tasks.get_mut(ep.id) {
+                task.slot = Some(Err(e));
+            }
+            sched::wake(thread);
+        }
+    }
+}
