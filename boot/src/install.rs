@@ -1,4 +1,5 @@
-//! Finds QEMU and the OVMF firmware, installing them with apt-get when running as root.
+//! Finds QEMU and the OVMF firmware, installing them (and other Debian packages the build needs)
+//! with apt-get when running as root.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -6,8 +7,8 @@ use std::process::Command;
 
 use crate::error::Error;
 
-/// The exact command that installs what is missing on Debian and Ubuntu.
-pub const INSTALL_COMMAND: &str = "apt-get update && apt-get install -y qemu-system-x86 ovmf";
+/// The Debian and Ubuntu packages of QEMU and OVMF.
+const QEMU_PACKAGES: &str = "qemu-system-x86 ovmf";
 
 /// Where OVMF's code and variable-store images live on common distributions (4 MiB builds first).
 const OVMF_CANDIDATES: &[(&str, &str)] = &[
@@ -73,24 +74,33 @@ pub fn ensure_tools() -> Result<Tools, Error> {
              (OVMF needs both)"
         )));
     }
-    if !is_root() || find_in_path("apt-get").is_none() {
-        return Err(Error::new(format!(
-            "{missing} not found. Install with:\n    sudo sh -c '{INSTALL_COMMAND}'\n\
-             (or point HAYABUSA_QEMU, HAYABUSA_OVMF_CODE and HAYABUSA_OVMF_VARS at them)"
-        )));
-    }
-    eprintln!("hayabusa: {missing} not found; running as root, so installing: {INSTALL_COMMAND}");
-    let status = Command::new("sh")
-        .args(["-c", INSTALL_COMMAND])
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .status()
-        .map_err(|e| Error::io("running apt-get", e))?;
-    if !status.success() {
-        return Err(Error::new(format!("`{INSTALL_COMMAND}` failed ({status})")));
-    }
+    apt_install(&missing, QEMU_PACKAGES).map_err(|e| {
+        Error::new(format!("{e}\n(or point HAYABUSA_QEMU, HAYABUSA_OVMF_CODE and HAYABUSA_OVMF_VARS at them)"))
+    })?;
     Tools::locate().map_err(|missing| {
         Error::new(format!("{} still missing after apt-get install", missing.join(" and ")))
     })
+}
+
+/// The command that installs Debian `packages` (space-separated).
+fn install_command(packages: &str) -> String {
+    format!("apt-get update && apt-get install -y {packages}")
+}
+
+/// Installs Debian `packages` with apt-get because `missing` (what to name in messages) was not
+/// found. Only as root with apt-get present; otherwise an error that gives the command to run.
+pub fn apt_install(missing: &str, packages: &str) -> Result<(), Error> {
+    let command = install_command(packages);
+    if !is_root() || find_in_path("apt-get").is_none() {
+        return Err(Error::new(format!("{missing} not found. Install with:\n    sudo sh -c '{command}'")));
+    }
+    eprintln!("hayabusa: {missing} not found; running as root, so installing: {command}");
+    let status = Command::new("sh")
+        .args(["-c", &command])
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .status()
+        .map_err(|e| Error::io("running apt-get", e))?;
+    if status.success() { Ok(()) } else { Err(Error::new(format!("`{command}` failed ({status})"))) }
 }
 
 /// Whether this process runs with effective user id 0 (`/proc/self` belongs to the euid).

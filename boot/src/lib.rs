@@ -16,7 +16,7 @@ pub use accel::{Accel, AccelChoice};
 pub use console::run_console;
 pub use error::Error;
 pub use image::{build_image, write_ramdisk};
-pub use install::{Tools, ensure_tools};
+pub use install::{Tools, apt_install, ensure_tools};
 pub use outcome::Outcome;
 pub use qemu::{Vm, VmConfig};
 pub use session::{Session, SessionError};

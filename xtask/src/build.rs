@@ -1,10 +1,10 @@
-//! `cargo xtask build`: kernel ELF → ramdisk → UEFI disk image.
+//! `cargo xtask build`: kernel ELF → ramdisk (programs, plus any `--program`) → UEFI disk image.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::options::Options;
-use crate::{Failure, cargo, programs};
+use crate::{Failure, cargo, extra, programs};
 
 /// The kernel's target triple.
 const KERNEL_TARGET: &str = "x86_64-unknown-none";
@@ -21,18 +21,25 @@ pub struct Built {
     pub image: PathBuf,
     /// `target/hayabusa`: images, OVMF variable stores, the KVM probe cache.
     pub work_dir: PathBuf,
+    /// Modules of `programs/manifest` left out because their tools are missing (their tasks are
+    /// dropped from the packed manifest).
+    pub skipped: Vec<&'static str>,
 }
 
 pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
-    let options = Options::parse(args, &[])?;
+    let options = Options::parse(args, &["--program", "--manifest"])?;
     let built = build(&options, false)?;
     println!("{}", built.image.display());
     Ok(ExitCode::SUCCESS)
 }
 
-/// Builds the kernel (with the `test-hooks` feature if asked), packs the ramdisk and writes
+/// Builds the kernel (with the `test-hooks` feature if asked), packs the ramdisk (with the
+/// options' `--program`s and `--manifest`s) and writes
 /// `target/hayabusa/<profile>/hayabusa-<run|test>.img`.
 pub fn build(options: &Options, test_hooks: bool) -> Result<Built, Failure> {
+    // The extra programs are checked first: a usage error should not wait for a kernel build.
+    let base_manifest = programs::manifest()?;
+    let extras = extra::load(&options.programs, &options.manifests, &base_manifest)?;
     let mut command = cargo::command();
     command.args(["build", "-p", "hayabusa-kernel", "--bin", "hayabusa-kernel", "--target", KERNEL_TARGET]);
     if options.release {
@@ -54,9 +61,11 @@ pub fn build(options: &Options, test_hooks: bool) -> Result<Built, Failure> {
     let kernel = out_dir.join(format!("hayabusa-kernel-{variant}.elf"));
     cargo::strip_debug_info(&kernel_elf, &kernel)?;
     let ramdisk = out_dir.join(format!("ramdisk-{variant}.bin"));
-    let programs = programs::build(&target)?;
-    let mut files: Vec<(&str, &[u8])> = vec![("README.txt", RAMDISK_README.as_bytes())];
-    files.extend(programs.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())));
+    let programs = programs::build(&target, &base_manifest)?;
+    let manifest = programs.manifest + &extras.manifest;
+    let mut files: Vec<(&str, &[u8])> = vec![("README.txt", RAMDISK_README.as_bytes()), ("manifest", manifest.as_bytes())];
+    let modules = programs.modules.iter().chain(&extras.files);
+    files.extend(modules.map(|(name, bytes)| (name.as_str(), bytes.as_slice())));
     hayabusa_boot::write_ramdisk(&files, &ramdisk)?;
     let image = out_dir.join(format!("hayabusa-{variant}.img"));
     hayabusa_boot::build_image(&kernel, &ramdisk, &image)?;
@@ -68,5 +77,5 @@ pub fn build(options: &Options, test_hooks: bool) -> Result<Built, Failure> {
         size(&kernel),
         size(&ramdisk)
     );
-    Ok(Built { image, work_dir })
+    Ok(Built { image, work_dir, skipped: programs.skipped })
 }

@@ -6,8 +6,10 @@ mod bench;
 mod bench_ipc;
 mod build;
 mod cargo;
+mod clang;
 mod dump;
 mod exec;
+mod extra;
 mod lint;
 mod options;
 mod programs;
@@ -31,7 +33,9 @@ COMMANDS:
              when it ends, QEMU is stopped at the next prompt (exit 0), unless the
              kernel exits first (`shutdown`).
     test     Host unit tests (cargo test), then build the kernel with
-             `--features test-hooks` and run the boot tests (tests/) under QEMU.
+             `--features test-hooks` and run the boot tests (tests/) under QEMU,
+             every test binary even after a failure (the image also carries the
+             fixtures of tests/fixtures/, added as --program adds them).
              Exits 0 only if every test passed and at least one ran.
     spectest [DIR] Run the Wasm spec suite (default ../shared/wasm-testsuite) through
              the compiler on the host; skips are listed in kernel/compiler/spectest-skips.txt.
@@ -56,6 +60,17 @@ OPTIONS:
     --accel MODE       auto (default): KVM if it really works here, else TCG; tcg; kvm
     --timeout SECS     run: stop QEMU after SECS (default 120 when stdin is not a
                        terminal, 3600 when it is); test: limit per boot (default 120)
+    --program FILE     build, run: add the module FILE (.wasm, or .wat compiled here) to
+                       the ramdisk as STEM.wasm, with the manifest entry
+                         [STEM]  file = STEM.wasm, reach = console, boot = no
+                       so that `run STEM` starts it. STEM (the file name without its
+                       extension) must be a free task name (1-32 bytes of a-z A-Z 0-9 - _ .).
+                       Repeatable.
+    --manifest FRAG    build, run: append the manifest sections in the file FRAG (format:
+                       docs/abi.md); a section named like a --program's STEM replaces that
+                       program's default entry. Repeatable. Both are checked before building
+                       (usage error, exit 2); a module the kernel cannot compile is reported
+                       at `run STEM`.
     -- ARGS            test only: passed to the boot tests' harness (e.g. a name filter)
     -h, --help         Show this help
 
@@ -65,7 +80,9 @@ EXIT STATUS (run):
 
 ENVIRONMENT:
     HAYABUSA_QEMU, HAYABUSA_OVMF_CODE, HAYABUSA_OVMF_VARS   use these instead of searching
-    If QEMU or OVMF is missing and we run as root, they are installed with apt-get.
+    If QEMU or OVMF is missing and we run as root, they are installed with apt-get; so are
+    clang and lld (for examples/hello-c). Not as root, a missing QEMU stops with the command
+    to run; missing clang builds the image without hello-c (its tests then fail).
 ";
 
 fn main() -> ExitCode {
@@ -100,6 +117,7 @@ fn main() -> ExitCode {
 }
 
 /// Why a subcommand did not run to its own verdict.
+#[derive(Debug)]
 pub enum Failure {
     /// Bad command line: usage is printed, exit status 2.
     Usage(String),

@@ -1,5 +1,6 @@
 //! The options `build`, `run` and `test` share, parsed by hand.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use hayabusa_boot::AccelChoice;
@@ -12,6 +13,10 @@ pub struct Options {
     pub release: bool,
     pub accel: AccelChoice,
     pub timeout: Option<Duration>,
+    /// `--program FILE`: modules to add to the ramdisk (`extra.rs`).
+    pub programs: Vec<PathBuf>,
+    /// `--manifest FRAGMENT`: manifest sections to add.
+    pub manifests: Vec<PathBuf>,
     /// Everything after `--`.
     pub passthrough: Vec<String>,
 }
@@ -19,7 +24,14 @@ pub struct Options {
 impl Options {
     /// Parses `args`; `allowed` lists the options this subcommand takes (besides `--release`).
     pub fn parse(args: &[String], allowed: &[&str]) -> Result<Options, Failure> {
-        let mut options = Options { release: false, accel: AccelChoice::Auto, timeout: None, passthrough: Vec::new() };
+        let mut options = Options {
+            release: false,
+            accel: AccelChoice::Auto,
+            timeout: None,
+            programs: Vec::new(),
+            manifests: Vec::new(),
+            passthrough: Vec::new(),
+        };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             let (name, inline) = match arg.split_once('=') {
@@ -48,6 +60,8 @@ impl Options {
                         .ok_or_else(|| Failure::Usage(format!("--timeout takes a number of seconds, not `{text}`")))?;
                     options.timeout = Some(Duration::from_secs(secs));
                 }
+                "--program" => options.programs.push(value()?.into()),
+                "--manifest" => options.manifests.push(value()?.into()),
                 "--" => {
                     options.passthrough = args.by_ref().cloned().collect();
                 }
@@ -60,5 +74,25 @@ impl Options {
     /// `debug` or `release`: the cargo profile directory name.
     pub fn profile(&self) -> &'static str {
         if self.release { "release" } else { "debug" }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str], allowed: &[&str]) -> Result<Options, Failure> {
+        Options::parse(&args.iter().map(|a| a.to_string()).collect::<Vec<_>>(), allowed)
+    }
+
+    #[test]
+    fn programs_and_manifests_repeat() {
+        let allowed = ["--program", "--manifest"];
+        let options = parse(&["--program", "a.wasm", "--program=b.wat", "--manifest", "m", "--release"], &allowed).unwrap();
+        assert_eq!(options.programs, [PathBuf::from("a.wasm"), PathBuf::from("b.wat")]);
+        assert_eq!(options.manifests, [PathBuf::from("m")]);
+        assert!(options.release);
+        assert!(matches!(parse(&["--program"], &allowed), Err(Failure::Usage(m)) if m == "--program needs a value"));
+        assert!(matches!(parse(&["--program", "a.wasm"], &[]), Err(Failure::Usage(_))));
     }
 }

@@ -1,20 +1,30 @@
 //! The Wasm programs for the ramdisk: builds `programs/` (release, wasm32) and `examples/hello-c`
-//! (when clang is installed), and returns `programs/manifest` and every module it names.
+//! (see `clang.rs`), and returns every module `programs/manifest` names, with the manifest to pack.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use hayabusa_manifest::Manifest;
 
-use crate::{Failure, cargo};
+use crate::{Failure, cargo, clang};
 
 /// The programs' target triple.
 const TARGET: &str = "wasm32-unknown-unknown";
-/// The one module built from C.
+/// The one module built from C, and its task.
 const C_MODULE: &str = "hello-c.wasm";
+const C_TASK: &str = "hello-c";
+
+/// What [`build`] produced.
+pub struct Programs {
+    /// `(ramdisk file name, bytes)` of each module the manifest names, each once.
+    pub modules: Vec<(String, Vec<u8>)>,
+    /// The manifest to pack: `programs/manifest`, without the tasks whose module was not built.
+    pub manifest: String,
+    /// The modules left out (only `hello-c.wasm`, when clang is missing).
+    pub skipped: Vec<&'static str>,
+}
 
 /// The repository root (xtask's parent folder).
-fn root() -> PathBuf {
+pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the repository").to_path_buf()
 }
 
@@ -22,14 +32,19 @@ fn read(path: &Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| Failure::Error(format!("reading {}: {e}", path.display())))
 }
 
-/// Builds every program; returns `(ramdisk file name, bytes)` for `manifest` and each module it
-/// names (`console.wasm`, `pingpong-client.wasm`, ...), each once. Outputs go to `<target>/programs`.
-pub fn build(target: &Path) -> Result<Vec<(String, Vec<u8>)>, Failure> {
-    let root = root();
-    let text = String::from_utf8(read(&root.join("programs/manifest"))?)
+/// The text of `programs/manifest`, checked with the kernel's parser.
+pub fn manifest() -> Result<String, Failure> {
+    let text = String::from_utf8(read(&root().join("programs/manifest"))?)
         .map_err(|_| Failure::Error("programs/manifest is not UTF-8".into()))?;
-    let manifest = Manifest::parse(&text).map_err(|e| Failure::Error(format!("programs/manifest: {e}")))?;
+    Manifest::parse(&text).map_err(|e| Failure::Error(format!("programs/manifest: {e}")))?;
+    Ok(text)
+}
 
+/// Builds every program that `manifest` (the text of `programs/manifest`) names. Outputs go to
+/// `<target>/programs`.
+pub fn build(target: &Path, manifest: &str) -> Result<Programs, Failure> {
+    let root = root();
+    let parsed = Manifest::parse(manifest).map_err(|e| Failure::Error(format!("programs/manifest: {e}")))?;
     let target_dir = target.join("programs");
     let mut command = cargo::command();
     // Inside programs/ so that its .cargo/config.toml (target, stack size, build-std) applies.
@@ -37,14 +52,18 @@ pub fn build(target: &Path) -> Result<Vec<(String, Vec<u8>)>, Failure> {
     cargo::run(command, "building the Wasm programs")?;
 
     let out_dir = target_dir.join(TARGET).join("release");
-    let mut names: Vec<&str> = manifest.tasks().map(|task| task.file).collect();
+    let mut names: Vec<&str> = parsed.tasks().map(|task| task.file).collect();
     names.sort_unstable();
     names.dedup();
-    let mut files = Vec::new();
+    let mut programs = Programs { modules: Vec::new(), manifest: manifest.to_string(), skipped: Vec::new() };
     for name in names {
         if name == C_MODULE {
-            if let Some(module) = build_c_example(&root, &target_dir)? {
-                files.push((name.to_string(), module));
+            match clang::build_hello_c(&root, &target_dir)? {
+                Some(module) => programs.modules.push((name.to_string(), module)),
+                None => {
+                    programs.manifest = without_task(&programs.manifest, C_TASK);
+                    programs.skipped.push(C_MODULE);
+                }
             }
             continue;
         }
@@ -53,32 +72,53 @@ pub fn build(target: &Path) -> Result<Vec<(String, Vec<u8>)>, Failure> {
         if !built.is_file() {
             return Err(Failure::Error(format!("programs/manifest names {name}, but no program builds it")));
         }
-        files.push((name.to_string(), read(&built)?));
+        programs.modules.push((name.to_string(), read(&built)?));
     }
-    let sizes: Vec<String> = files.iter().map(|(name, bytes)| format!("{name} {} B", bytes.len())).collect();
+    let sizes: Vec<String> = programs.modules.iter().map(|(name, bytes)| format!("{name} {} B", bytes.len())).collect();
     eprintln!("xtask: programs: {}", sizes.join(", "));
-    files.push(("manifest".to_string(), text.into_bytes()));
-    Ok(files)
+    Ok(programs)
 }
 
-/// Builds `examples/hello-c/hello.c` with clang, or returns `None` if clang or wasm-ld is missing.
-fn build_c_example(root: &Path, target_dir: &Path) -> Result<Option<Vec<u8>>, Failure> {
-    let have = |tool: &str| Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success());
-    if !have("clang") || !have("wasm-ld") {
-        eprintln!("xtask: clang or wasm-ld missing (apt-get install clang lld): {C_MODULE} not built");
-        return Ok(None);
+/// `text` without the `[name]` section (its header up to the next header). Comment lines above
+/// the section stay.
+fn without_task(text: &str, name: &str) -> String {
+    fn header(line: &str) -> Option<&str> {
+        line.trim().strip_prefix('[').and_then(|l| l.strip_suffix(']')).map(str::trim)
     }
-    let out = target_dir.join(C_MODULE);
-    let status = Command::new("clang")
-        .args(["--target=wasm32", "-O2", "-nostdlib", "-Wl,--no-entry", "-Wl,--export=_start"])
-        .arg(format!("-I{}", root.join("wasm-abi/include").display()))
-        .arg("-o")
-        .arg(&out)
-        .arg(root.join("examples/hello-c/hello.c"))
-        .status()
-        .map_err(|e| Failure::Error(format!("running clang: {e}")))?;
-    if !status.success() {
-        return Err(Failure::Error(format!("clang failed on examples/hello-c/hello.c ({status})")));
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in text.lines() {
+        if let Some(section) = header(line) {
+            skipping = section == name;
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
     }
-    read(&out).map(Some)
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drops_one_section() {
+        let text = "# top\n[a]\nfile = a.wasm\n\n# about b\n[ b ]\nfile = b.wasm\nargs = 1\n[c]\nfile = c.wasm\n";
+        let out = without_task(text, "b");
+        assert_eq!(out, "# top\n[a]\nfile = a.wasm\n\n# about b\n[c]\nfile = c.wasm\n");
+        let names: Vec<&str> = Manifest::parse(&out).unwrap().tasks().map(|t| t.name).collect();
+        assert_eq!(names, ["a", "c"]);
+        assert_eq!(without_task(text, "zz"), text);
+    }
+
+    #[test]
+    fn shipped_manifest_without_hello_c() {
+        let text = manifest().unwrap();
+        let out = without_task(&text, C_TASK);
+        let parsed = Manifest::parse(&out).unwrap();
+        assert!(parsed.task(C_TASK).is_none() && parsed.task("hello").is_some());
+        assert_eq!(parsed.tasks().count() + 1, Manifest::parse(&text).unwrap().tasks().count());
+    }
 }

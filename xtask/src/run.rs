@@ -14,7 +14,7 @@ const INTERACTIVE_TIMEOUT: Duration = Duration::from_secs(3600);
 const PIPED_TIMEOUT: Duration = Duration::from_secs(120);
 
 pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
-    let options = Options::parse(args, &["--accel", "--timeout"])?;
+    let options = Options::parse(args, &["--accel", "--timeout", "--program", "--manifest"])?;
     let built = build::build(&options, false)?;
     let tools = hayabusa_boot::ensure_tools()?;
     let accel = options.accel.resolve(&tools, &built.work_dir)?;

@@ -1,14 +1,21 @@
-//! `cargo xtask test`: host unit tests, then boot tests against a `test-hooks` kernel in QEMU.
+//! `cargo xtask test`: host unit tests, then boot tests against a `test-hooks` kernel in QEMU,
+//! whose ramdisk also carries the fixtures of `tests/fixtures/` (added as `--program` adds them).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::options::Options;
-use crate::{Failure, build, cargo};
+use crate::{Failure, build, cargo, clang, programs};
 
 /// Default time limit for each boot of the boot tests.
 const BOOT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Programs from outside the tree in every test image, as if given with `--program` and
+/// `--manifest` (`tests/tests/programs.rs` runs them): a module in WAT, one of random bytes, and
+/// a manifest fragment that replaces the first one's default entry.
+const FIXTURE_PROGRAMS: [&str; 2] = ["tests/fixtures/outside.wat", "tests/fixtures/garbage.wasm"];
+const FIXTURE_MANIFEST: &str = "tests/fixtures/outside.manifest";
 
 /// Tests counted from libtest's `test result:` lines.
 #[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
@@ -24,28 +31,38 @@ struct Step {
     counts: Counts,
     ok: bool,
     seconds: f64,
+    /// Names of the tests that failed (`test NAME ... FAILED`).
+    failures: Vec<String>,
 }
 
 pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
-    let options = Options::parse(args, &["--accel", "--timeout", "--"])?;
+    let mut options = Options::parse(args, &["--accel", "--timeout", "--"])?;
+    let root = programs::root();
+    options.programs.extend(FIXTURE_PROGRAMS.iter().map(|path| root.join(path)));
+    options.manifests.push(root.join(FIXTURE_MANIFEST));
     let mut steps = Vec::new();
+    // Before the host tests: wasm-abi's C header tests need clang too.
+    clang::available();
 
     let mut host = cargo::command();
     host.args(["test", "--no-fail-fast", "--workspace", "--exclude", "hayabusa-kernel", "--exclude", "hayabusa-tests"]);
     steps.push(run_tests("host unit tests (workspace)", host, &options));
     let mut kernel_lib = cargo::command();
-    kernel_lib.args(["test", "-p", "hayabusa-kernel", "--lib"]);
+    kernel_lib.args(["test", "--no-fail-fast", "-p", "hayabusa-kernel", "--lib"]);
     steps.push(run_tests("host unit tests (kernel lib)", kernel_lib, &options));
 
     let started = Instant::now();
+    let mut skipped = Vec::new();
     let boot = build::build(&options, true).and_then(|built| {
+        skipped = built.skipped;
         let tools = hayabusa_boot::ensure_tools()?;
         let accel = options.accel.resolve(&tools, &built.work_dir)?;
         let timeout = options.timeout.unwrap_or(BOOT_TIMEOUT);
         eprintln!("xtask: boot tests under {}, {} s per boot", accel.qemu_name(), timeout.as_secs());
         let mut command = cargo::command();
+        // Every boot test binary runs, whichever fails first.
         command
-            .args(["test", "-p", "hayabusa-tests"])
+            .args(["test", "--no-fail-fast", "-p", "hayabusa-tests"])
             .env("HAYABUSA_TEST_IMAGE", &built.image)
             .env("HAYABUSA_ACCEL", accel.qemu_name())
             .env("HAYABUSA_TIMEOUT", timeout.as_secs().to_string())
@@ -56,9 +73,13 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
         Ok(command) => steps.push(run_tests("boot tests (QEMU)", command, &options)),
         Err(Failure::Error(message)) => {
             eprintln!("xtask: error: {message}");
-            steps.push(Step { name: "boot tests (QEMU)", counts: Counts::default(), ok: false, seconds: started.elapsed().as_secs_f64() });
+            let seconds = started.elapsed().as_secs_f64();
+            steps.push(Step { name: "boot tests (QEMU)", counts: Counts::default(), ok: false, seconds, failures: Vec::new() });
         }
         Err(usage) => return Err(usage),
+    }
+    for module in skipped {
+        eprintln!("xtask: NOTE: the test image was built without {module} (see above); its tests fail");
     }
     Ok(summarize(&steps))
 }
@@ -72,6 +93,7 @@ fn run_tests(name: &'static str, mut command: Command, options: &Options) -> Ste
     eprintln!("\nxtask: ==> {name}");
     let started = Instant::now();
     let mut counts = Counts::default();
+    let mut failures = Vec::new();
     let ok = match command.stdout(Stdio::piped()).spawn() {
         Ok(mut child) => {
             if let Some(stdout) = child.stdout.take() {
@@ -82,6 +104,9 @@ fn run_tests(name: &'static str, mut command: Command, options: &Options) -> Ste
                         counts.failed += found.failed;
                         counts.ignored += found.ignored;
                     }
+                    if let Some(test) = parse_failed_line(&line) {
+                        failures.push(test.to_string());
+                    }
                 }
             }
             child.wait().is_ok_and(|status| status.success())
@@ -91,7 +116,12 @@ fn run_tests(name: &'static str, mut command: Command, options: &Options) -> Ste
             false
         }
     };
-    Step { name, counts, ok, seconds: started.elapsed().as_secs_f64() }
+    Step { name, counts, ok, seconds: started.elapsed().as_secs_f64(), failures }
+}
+
+/// The test name of libtest's `test NAME ... FAILED` line.
+fn parse_failed_line(line: &str) -> Option<&str> {
+    line.strip_prefix("test ")?.strip_suffix(" ... FAILED")
 }
 
 /// Parses `test result: ok. 3 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; ...`.
@@ -131,6 +161,9 @@ fn summarize(steps: &[Step]) -> ExitCode {
             "  {:<30} {:>4} passed {:>3} failed {:>3} ignored {:>7.1} s  {verdict}",
             step.name, step.counts.passed, step.counts.failed, step.counts.ignored, step.seconds
         );
+        for test in &step.failures {
+            eprintln!("      failed: {test}");
+        }
     }
     if total.passed + total.failed == 0 {
         all_ok = false;
@@ -154,5 +187,12 @@ mod tests {
         let line = "test result: FAILED. 3 passed; 2 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s";
         assert_eq!(parse_result_line(line), Some(Counts { passed: 3, failed: 2, ignored: 1 }));
         assert_eq!(parse_result_line("running 3 tests"), None);
+    }
+
+    #[test]
+    fn parses_a_failed_test() {
+        assert_eq!(parse_failed_line("test tasks_and_ipc ... FAILED"), Some("tasks_and_ipc"));
+        assert_eq!(parse_failed_line("test tasks_and_ipc ... ok"), None);
+        assert_eq!(parse_failed_line("test result: FAILED. 0 passed; 1 failed"), None);
     }
 }

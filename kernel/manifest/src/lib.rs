@@ -9,7 +9,7 @@ mod parse;
 mod task;
 
 pub use error::{Error, ErrorKind};
-pub use parse::Manifest;
+pub use parse::{Manifest, valid_name};
 pub use task::{Ipc, List, Task};
 
 /// The longest task or service name, in bytes (the ABI's limit for service names).
