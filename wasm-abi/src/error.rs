@@ -53,6 +53,7 @@ impl Error {
 
     /// The error for a negative `code`; [`Error::Unknown`] for codes not in [`Error::ALL`].
     /// Success codes (`>= 0`) are not errors: they map to `None`.
+    #[inline]
     pub fn from_code(code: i32) -> Option<Error> {
         if code >= 0 {
             return None;
@@ -61,6 +62,7 @@ impl Error {
     }
 
     /// The wire value.
+    #[inline]
     pub const fn code(self) -> i32 {
         self as i32
     }
@@ -91,6 +93,7 @@ impl fmt::Display for Error {
 }
 
 /// Splits a raw return value: `>= 0` is a result, negative an error.
+#[inline]
 pub fn decode(code: i32) -> Result<i32, Error> {
     match Error::from_code(code) {
         None => Ok(code),

@@ -24,6 +24,7 @@ pub struct Header {
 
 impl Header {
     /// Reads a header from its 16 wire bytes.
+    #[inline]
     pub fn decode(bytes: &[u8; HEADER_SIZE]) -> Header {
         let word = |i: usize| [bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]];
         Header {
@@ -35,6 +36,7 @@ impl Header {
     }
 
     /// The 16 wire bytes of this header.
+    #[inline]
     pub fn encode(&self) -> [u8; HEADER_SIZE] {
         let mut bytes = [0; HEADER_SIZE];
         bytes[0..4].copy_from_slice(&self.kind.to_le_bytes());
@@ -46,6 +48,7 @@ impl Header {
 
     /// The payload length, or [`Error::TooLarge`] past [`MAX_PAYLOAD`]: what the kernel checks
     /// before copying `HEADER_SIZE + len` bytes.
+    #[inline]
     pub fn payload_len(&self) -> Result<usize, Error> {
         let len = self.len as usize;
         if len <= MAX_PAYLOAD { Ok(len) } else { Err(Error::TooLarge) }

@@ -12,9 +12,12 @@ use crate::options::Options;
 use crate::{Failure, build};
 
 const HELP: &str = "\
-usage: cargo xtask bench ipc [N] [--debug] [--accel auto|tcg|kvm] [--timeout SECS] [--markdown]
+usage: cargo xtask bench ipc [N] [--debug] [--steps] [--accel auto|tcg|kvm] [--timeout SECS] [--markdown]
     N           round trips per payload size and path (default 1000; the kernel takes 1..=1000000)
     --debug     benchmark the debug kernel instead of the release build
+    --steps     build the kernel with rdtsc checkpoints along the direct path (feature
+                ipc-steps) and print where a direct round trip's cycles go (the checkpoints
+                cost cycles themselves: use the plain run for the table)
     --markdown  also print the table as markdown
     --timeout   limit for the whole boot (default 1800 s)";
 
@@ -29,11 +32,13 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
     let mut rounds = DEFAULT_ROUNDS;
     let mut markdown = false;
     let mut debug = false;
+    let mut steps = false;
     let mut rest = Vec::new();
     for arg in args {
         match arg.as_str() {
             "--markdown" => markdown = true,
             "--debug" => debug = true,
+            "--steps" => steps = true,
             "-h" | "--help" => {
                 println!("{HELP}");
                 return Ok(ExitCode::SUCCESS);
@@ -50,7 +55,7 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
     }
     let mut options = Options::parse(&rest, &["--accel", "--timeout"])?;
     options.release = !debug;
-    let built = build::build(&options, false)?;
+    let built = build::build(&options, if steps { build::Variant::Steps } else { build::Variant::Run })?;
     let tools = hayabusa_boot::ensure_tools()?;
     let accel = options.accel.resolve(&tools, &built.work_dir)?;
     let timeout = options.timeout.unwrap_or(DEFAULT_TIMEOUT);
@@ -65,7 +70,7 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
     println!("accelerator: {accel_name} (-accel {} -cpu {})", accel.qemu_name(), accel.cpu_model());
     println!("host CPU: {} ({} logical CPUs)", host_cpu(), std::thread::available_parallelism().map_or(0, |n| n.get()));
     println!("QEMU: {qemu_version}");
-    println!("kernel: {} build", options.profile());
+    println!("kernel: {} build{}", options.profile(), if steps { " with ipc-steps checkpoints" } else { "" });
     println!("command: {command}");
     eprintln!("xtask: booting under {} (limit {} s for boot, benchmark and shutdown)", accel.qemu_name(), timeout.as_secs());
 

@@ -28,15 +28,44 @@ pub struct Built {
 
 pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
     let options = Options::parse(args, &["--program", "--manifest"])?;
-    let built = build(&options, false)?;
+    let built = build(&options, Variant::Run)?;
     println!("{}", built.image.display());
     Ok(ExitCode::SUCCESS)
 }
 
-/// Builds the kernel (with the `test-hooks` feature if asked), packs the ramdisk (with the
-/// options' `--program`s and `--manifest`s) and writes
-/// `target/hayabusa/<profile>/hayabusa-<run|test>.img`.
-pub fn build(options: &Options, test_hooks: bool) -> Result<Built, Failure> {
+/// Which kernel to build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    /// The kernel users run.
+    Run,
+    /// With the `test-hooks` feature (deliberate faults), for the boot tests.
+    Test,
+    /// With the `ipc-steps` feature (rdtsc checkpoints along the IPC direct path), for
+    /// `bench ipc --steps`.
+    Steps,
+}
+
+impl Variant {
+    fn name(self) -> &'static str {
+        match self {
+            Variant::Run => "run",
+            Variant::Test => "test",
+            Variant::Steps => "steps",
+        }
+    }
+
+    fn feature(self) -> Option<&'static str> {
+        match self {
+            Variant::Run => None,
+            Variant::Test => Some("test-hooks"),
+            Variant::Steps => Some("ipc-steps"),
+        }
+    }
+}
+
+/// Builds the kernel `variant`, packs the ramdisk (with the options' `--program`s and
+/// `--manifest`s) and writes `target/hayabusa/<profile>/hayabusa-<variant>.img`.
+pub fn build(options: &Options, variant: Variant) -> Result<Built, Failure> {
     // The extra programs are checked first: a usage error should not wait for a kernel build.
     let base_manifest = programs::manifest()?;
     let extras = extra::load(&options.programs, &options.manifests, &base_manifest)?;
@@ -45,8 +74,8 @@ pub fn build(options: &Options, test_hooks: bool) -> Result<Built, Failure> {
     if options.release {
         command.arg("--release");
     }
-    if test_hooks {
-        command.args(["--features", "test-hooks"]);
+    if let Some(feature) = variant.feature() {
+        command.args(["--features", feature]);
     }
     cargo::run(command, "building the kernel")?;
 
@@ -55,7 +84,7 @@ pub fn build(options: &Options, test_hooks: bool) -> Result<Built, Failure> {
     let work_dir = target.join("hayabusa");
     let out_dir = work_dir.join(options.profile());
     std::fs::create_dir_all(&out_dir).map_err(|e| Failure::Error(format!("creating {}: {e}", out_dir.display())))?;
-    let variant = if test_hooks { "test" } else { "run" };
+    let variant = variant.name();
     // Debug info (tens of MiB with Cranelift) is useless to the kernel and slow to load; the
     // symbol table, which fault reports use, stays.
     let kernel = out_dir.join(format!("hayabusa-kernel-{variant}.elf"));

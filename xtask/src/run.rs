@@ -15,7 +15,7 @@ const PIPED_TIMEOUT: Duration = Duration::from_secs(120);
 
 pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
     let options = Options::parse(args, &["--accel", "--timeout", "--program", "--manifest"])?;
-    let built = build::build(&options, false)?;
+    let built = build::build(&options, build::Variant::Run)?;
     let tools = hayabusa_boot::ensure_tools()?;
     let accel = options.accel.resolve(&tools, &built.work_dir)?;
     let terminal = std::io::stdin().is_terminal();

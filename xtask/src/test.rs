@@ -53,7 +53,7 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
 
     let started = Instant::now();
     let mut skipped = Vec::new();
-    let boot = build::build(&options, true).and_then(|built| {
+    let boot = build::build(&options, build::Variant::Test).and_then(|built| {
         skipped = built.skipped;
         let tools = hayabusa_boot::ensure_tools()?;
         let accel = options.accel.resolve(&tools, &built.work_dir)?;

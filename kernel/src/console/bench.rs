@@ -12,6 +12,7 @@ use alloc::vec::Vec;
 use super::commands::Outcome;
 use crate::arch::cpu;
 use crate::task::bench::{self, Path, Sample};
+use crate::task::steps;
 use crate::{kprintln, task, time};
 
 const SIZES: [u32; 3] = [0, 64, 1024];
@@ -65,6 +66,7 @@ fn ipc(rounds: u32) {
             return;
         }
     };
+    steps::reset();
     bench::start(client, (2 * SIZES.len() + 1) * rounds as usize + 16);
     let finished = task::wait_gone(client, CLIENT_TIMEOUT_MS);
     let samples = bench::stop();
@@ -73,9 +75,17 @@ fn ipc(rounds: u32) {
         kprintln!("bench ipc: FAILED: pingpong-client did not finish in {} s", CLIENT_TIMEOUT_MS / 1000);
         return;
     }
+    let steps = steps::means();
     let plain = bench::plain_calls(SERVERS[0], rounds as usize).unwrap_or_default();
     let handler = bench::handler_calls(SERVERS[0], PING, rounds as usize).unwrap_or_default();
     report(rounds, &samples, plain, handler);
+    if let Some((means, calls)) = steps {
+        let checkpoint = steps::calibrate();
+        kprintln!("bench ipc: direct-path steps (ipc-steps build, mean of {calls} direct 0 B calls; each step includes one checkpoint of {checkpoint} cyc):");
+        for (name, cycles) in steps::NAMES.iter().zip(means) {
+            kprintln!("  {cycles:>8} cyc  {name}");
+        }
+    }
 }
 
 /// Median and 99th percentile of `values` (sorted in place); zeros when empty.

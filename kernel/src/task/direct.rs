@@ -12,7 +12,7 @@ use hayabusa_abi::{Error, Header};
 
 use super::endpoint::{Contended, Endpoint};
 use super::imports::{Cancelled, Outcome, apply, code};
-use super::{Ctl, End, TABLE, Table, as_owner, wake_all};
+use super::{Ctl, End, TABLE, Table, as_owner, steps, wake_all};
 use crate::ipc::TaskId;
 use crate::ipc::message::{Reply, check_reply, deliver};
 use crate::ipc::rendezvous::Effect;
@@ -29,6 +29,7 @@ pub(super) fn serve(ctl: &Ctl, caller_mem: &Memory, ep: &Endpoint, from: TaskId,
     // SAFETY: the claim makes the server's memory ours; the caller's is written only by this
     // import now (module doc).
     let copied = unsafe { with_two_exclusive(caller_mem, &ep.memory, |src, dst| deliver(src, ptr, header, dst, ep.buffer, caller)) };
+    steps::step(2);
     let result = match copied {
         // Cannot happen (both buffers were checked and memories do not shrink).
         Err(e) => Err(e),
@@ -37,6 +38,7 @@ pub(super) fn serve(ctl: &Ctl, caller_mem: &Memory, ep: &Endpoint, from: TaskId,
             // SAFETY: the handler stack belongs to the endpoint, and the claim makes it ours
             // until the release below; its limit leaves the kernel's stack margin.
             let ran = as_owner(&ep.ctl, || unsafe { ep.handle.call_raw_on(&mut slots, ep.call_stack()) });
+            steps::step(3);
             match ran {
                 Err(trap) => {
                     // A trap (or a kill that cancelled the handler) ends the server.
@@ -59,6 +61,7 @@ pub(super) fn serve(ctl: &Ctl, caller_mem: &Memory, ep: &Endpoint, from: TaskId,
             }
         }
     };
+    steps::step(4);
     match ep.release(from) {
         // The server ended after the reply was complete: the call still succeeded.
         Ok(()) | Err(Contended::Dead) => {}
@@ -67,7 +70,9 @@ pub(super) fn serve(ctl: &Ctl, caller_mem: &Memory, ep: &Endpoint, from: TaskId,
     if ctl.killed() {
         return Err(Cancelled);
     }
-    Ok(code(result.map(|()| 0)))
+    let status = code(result.map(|()| 0));
+    steps::step(5);
+    Ok(status)
 }
 
 /// Under the table lock, before a switch-path step that needs `server`'s `ipc_recv` or its wait

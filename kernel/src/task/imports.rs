@@ -19,7 +19,7 @@ use hayabusa_abi::{Error, Header};
 use hayabusa_compiler::Sig;
 use hayabusa_compiler::module::ValType;
 
-use super::{Ctl, TABLE, Table, bench, direct, kernel_requests, links};
+use super::{Ctl, TABLE, Table, bench, direct, kernel_requests, links, steps};
 use crate::arch::irqlock::IrqMutexGuard;
 use crate::ipc::message::{Reply, check_buffer, check_reply, check_request, deliver, read_name};
 use crate::ipc::rendezvous::{Effect, Effects, Rendezvous, Wait};
@@ -51,8 +51,9 @@ pub(super) fn for_task(ctl: &Arc<Ctl>) -> [(&'static str, FuncHandle); 5] {
     ]
 }
 
-/// An `(i32, i32) -> i32` host function running `body` for the task of `ctl`.
-fn import(ctl: &Arc<Ctl>, body: fn(&Ctl, i32, i32) -> Outcome) -> FuncHandle {
+/// An `(i32, i32) -> i32` host function running `body` for the task of `ctl` (generic, so the
+/// body is called directly, not through a function pointer).
+fn import(ctl: &Arc<Ctl>, body: impl Fn(&Ctl, i32, i32) -> Outcome + Send + Sync + 'static) -> FuncHandle {
     let ctl = ctl.clone();
     FuncHandle::host_raw(
         Sig { params: vec![ValType::I32; 2], results: vec![ValType::I32] },
@@ -151,6 +152,7 @@ fn lookup(ctl: &Ctl, ptr: u32, len: u32) -> Outcome {
 }
 
 fn call(ctl: &Ctl, dst: TaskId, ptr: u32) -> Outcome {
+    steps::begin();
     let Some(mem) = ctl.memory.get() else { return Ok(Error::BadPointer.code()) };
     // SAFETY: the task's own memory, while its code is stopped in this import: nobody else
     // writes it now (`with_bytes_exclusive`).
@@ -158,11 +160,13 @@ fn call(ctl: &Ctl, dst: TaskId, ptr: u32) -> Outcome {
         Ok(header) => header,
         Err(e) => return Ok(e.code()),
     };
+    steps::step(0);
     // The direct path: a link made earlier, and the server claimed with one atomic operation.
     if let Some(links) = ctl.links.try_lock()
         && let Some(ep) = links.get(dst)
         && let Some(from) = ep.claim(ctl.id)
     {
+        steps::claimed(header.len == 0);
         return direct::serve(ctl, mem, ep, from, ptr, header);
     }
     call_slow(ctl, mem, dst, ptr, header)

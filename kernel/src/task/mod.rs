@@ -20,6 +20,7 @@ mod endpoint;
 mod imports;
 mod kernel_requests;
 mod links;
+pub mod steps;
 
 use alloc::format;
 use alloc::string::{String, ToString};

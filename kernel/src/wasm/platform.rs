@@ -107,7 +107,9 @@ impl Platform for Kernel {
         };
         // The limit belongs to the stack in use: the call's own while it runs (the scheduler
         // saves and restores it with this thread if it is preempted meanwhile), ours afterwards.
-        let outer = LIMITS.stack_limit.swap(stack.limit, Ordering::Relaxed);
+        // A load and a store: the record belongs to the running thread (see above).
+        let outer = LIMITS.stack_limit.load(Ordering::Relaxed);
+        LIMITS.stack_limit.store(stack.limit, Ordering::Relaxed);
         // SAFETY: forwarded from the caller (who vouches for the stack: `call_raw_on`).
         let result = unsafe { trap::call(trampoline as u64, callee as u64, vmctx as u64, values, stack.top as u64) };
         LIMITS.stack_limit.store(outer, Ordering::Relaxed);

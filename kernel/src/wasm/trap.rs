@@ -74,7 +74,12 @@ pub fn owner() -> usize {
 /// or 0. Returns the previous owner, to be restored after the calls. The scheduler swaps it with
 /// the thread.
 pub fn set_owner(flag: usize) -> usize {
-    OWNER.swap(flag, Ordering::Relaxed)
+    // A load and a store, not an atomic swap: the value belongs to the running thread (the
+    // scheduler saves and restores it with the thread), so a preemption between the two sees and
+    // restores the old value, and nothing else writes it.
+    let previous = OWNER.load(Ordering::Relaxed);
+    OWNER.store(flag, Ordering::Relaxed);
+    previous
 }
 
 fn owner_killed(record: &EntryRecord) -> bool {
@@ -158,7 +163,9 @@ pub fn redirect(vector: u8, rip: u64) -> Option<(u64, u64)> {
 /// mapped stack nothing else uses during the call.
 pub unsafe fn call(trampoline: u64, callee: u64, vmctx: u64, values: &mut [u64], stack_top: u64) -> Result<(), TrapInfo> {
     let mut record = EntryRecord { owner: OWNER.load(Ordering::Relaxed), ..EntryRecord::default() };
-    let outer = ACTIVE.swap(&mut record, Ordering::Relaxed);
+    // Per-thread state (see `set_owner`): a load and a store.
+    let outer = ACTIVE.load(Ordering::Relaxed);
+    ACTIVE.store(&mut record, Ordering::Relaxed);
     // SAFETY: forwarded from the caller; `record` lives on this stack frame until the call
     // returns (normally or through the landing pad), and is the active record meanwhile.
     let ok = unsafe {
