@@ -49,10 +49,12 @@ COMMANDS:
     lint     clippy, warnings as errors: the kernel (x86_64-unknown-none) and all host crates
     bench compile [FILE.wasm...]
              Compile throughput at both opt levels (default: the Rust sample, built for wasm32)
-    bench ipc [N] [--debug] [--markdown]
+    bench ipc [N] [--debug] [--markdown] [--steps]
              Boot the release kernel headless, run the console command `bench ipc N`
-             (default N 1000: IPC round trips per payload and path) and print its table with
-             the accelerator, host CPU and QEMU version; exit 1 if it failed.
+             (default N 1000: IPC round trips per payload and path, timed from the caller's
+             Wasm code) and print its table with the accelerator, host CPU and QEMU version;
+             exit 1 if it failed. --steps: a kernel with rdtsc checkpoints along the direct
+             path (feature ipc-steps), which also prints each step's median.
              Also takes --accel and --timeout (default 1800 s)
 
 OPTIONS:

@@ -75,13 +75,13 @@ fn ipc(rounds: u32) {
         kprintln!("bench ipc: FAILED: pingpong-client did not finish in {} s", CLIENT_TIMEOUT_MS / 1000);
         return;
     }
-    let steps = steps::means();
+    let steps = steps::medians();
     let plain = bench::plain_calls(SERVERS[0], rounds as usize).unwrap_or_default();
     let handler = bench::handler_calls(SERVERS[0], PING, rounds as usize).unwrap_or_default();
     report(rounds, &samples, plain, handler);
     if let Some((means, calls)) = steps {
         let checkpoint = steps::calibrate();
-        kprintln!("bench ipc: direct-path steps (ipc-steps build, mean of {calls} direct 0 B calls; each step includes one checkpoint of {checkpoint} cyc):");
+        kprintln!("bench ipc: direct-path steps (ipc-steps build, medians of {calls} direct 0 B calls; each step includes one checkpoint of {checkpoint} cyc):");
         for (name, cycles) in steps::NAMES.iter().zip(means) {
             kprintln!("  {cycles:>8} cyc  {name}");
         }

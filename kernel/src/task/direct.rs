@@ -82,7 +82,7 @@ pub(super) fn serve(ctl: &Ctl, caller_mem: &Memory, ep: &Endpoint, from: TaskId,
 pub(super) fn suspend(t: &mut Table, server: TaskId) {
     let Some(task) = t.tasks.get_mut(server) else { return };
     let Some(ep) = task.endpoint.as_ref() else { return };
-    if ep.close().is_some() && ep.set_pending() {
+    if ep.close() {
         task.serving_from = t.rdv.withdraw_recv(server);
     }
 }

@@ -114,27 +114,24 @@ impl Endpoint {
     }
 
     /// Under the table lock, before the switch path consumes the server's `ipc_recv` (delivers
-    /// a call or wakes it with an error): READY becomes CLOSED. Returns what to do about a
-    /// direct call in progress: `Some(thread)` if one runs (SERVING by `thread`, not yet
-    /// PENDING) — the caller must then withdraw the `ipc_recv` and [`Endpoint::set_pending`].
-    pub fn close(&self) -> Option<ThreadId> {
+    /// a call or wakes it with an error) or the handler's own blocking call uses its wait: READY
+    /// becomes CLOSED, and a plain SERVING becomes SERVING + PENDING. Returns true in that second
+    /// case: the caller must then withdraw the server's `ipc_recv` from the rendezvous (the
+    /// releasing direct caller puts it back). One compare-and-swap decides either way, so a
+    /// release racing with this (on another CPU) is seen, never lost.
+    pub fn close(&self) -> bool {
         let mut s = self.state.load(Ordering::Acquire);
         loop {
-            match s & PHASE {
-                READY => match self.state.compare_exchange(s, CLOSED, Ordering::Acquire, Ordering::Acquire) {
-                    Ok(_) => return None,
-                    Err(now) => s = now,
-                },
-                SERVING if s & PENDING == 0 => return Some(s >> SHIFT),
-                _ => return None,
+            let next = match s & PHASE {
+                READY => CLOSED,
+                SERVING if s & PENDING == 0 => s | PENDING,
+                _ => return false,
+            };
+            match self.state.compare_exchange(s, next, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return next & PHASE == SERVING,
+                Err(now) => s = now,
             }
         }
-    }
-
-    /// Under the table lock: marks the direct call in progress as PENDING (its `ipc_recv` was
-    /// withdrawn). False if the server is no longer SERVING (it died meanwhile).
-    pub fn set_pending(&self) -> bool {
-        self.state.fetch_or(PENDING, Ordering::AcqRel) & PHASE == SERVING
     }
 
     /// Under the table lock, by the releasing caller of a PENDING claim: CLOSED again, before the

@@ -1,11 +1,10 @@
 //! Where a direct-path round trip's cycles go: rdtsc checkpoints along `ipc_call`'s direct
 //! path, compiled in only with the `ipc-steps` feature (`cargo xtask bench ipc --steps`); in
-//! every other build [`begin`] and [`step`] are empty and vanish. Each checkpoint adds the
-//! cycles since the previous one to its step's sum, then reads the clock again, so the
-//! bookkeeping of one step is not charged to the next; the cost of a checkpoint itself is
-//! measured by [`calibrate`] and reported beside the steps. Only calls that took the direct
-//! path with an empty payload count (step 0 is kept aside until the claim succeeds). One caller
-//! at a time: the benchmark's.
+//! every other build [`begin`] and [`step`] are empty and vanish. Each checkpoint records the
+//! cycles since the previous one, then reads the clock again, so the bookkeeping of one step is
+//! not charged to the next; the cost of a checkpoint itself is measured by [`calibrate`] and
+//! reported beside the steps. Only calls that took the direct path with an empty payload are
+//! kept, and the report gives each step's median. One caller at a time: the benchmark's.
 
 /// The steps, in path order.
 pub const NAMES: [&str; STEPS] = [
@@ -20,20 +19,25 @@ pub const STEPS: usize = 6;
 
 #[cfg(feature = "ipc-steps")]
 mod imp {
+    use alloc::vec::Vec;
     use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
     use super::STEPS;
     use crate::arch::cpu::rdtsc;
+    use crate::arch::irqlock::IrqMutex;
+
+    /// Calls kept (the benchmark's 0 B direct calls are fewer).
+    const CAPACITY: usize = 100_000;
 
     static LAST: AtomicU64 = AtomicU64::new(0);
-    /// Step 0's cycles, kept until step 1 shows the call took the direct path.
-    static FIRST: AtomicU64 = AtomicU64::new(0);
+    /// The call in progress, one entry per step.
+    static ROW: [AtomicU64; STEPS] = [const { AtomicU64::new(0) }; STEPS];
     /// Whether the call in progress counts (a direct call with an empty payload).
     static COUNTING: AtomicBool = AtomicBool::new(false);
-    static SUMS: [AtomicU64; STEPS] = [const { AtomicU64::new(0) }; STEPS];
-    static CALLS: AtomicU64 = AtomicU64::new(0);
+    static ROWS: IrqMutex<Vec<[u64; STEPS]>> = IrqMutex::new(Vec::new());
 
     pub fn begin() {
+        COUNTING.store(false, Ordering::Relaxed);
         LAST.store(rdtsc(), Ordering::Relaxed);
     }
 
@@ -44,46 +48,44 @@ mod imp {
 
     pub fn step(i: usize) {
         let cycles = rdtsc().saturating_sub(LAST.load(Ordering::Relaxed));
-        match i {
-            0 => FIRST.store(cycles, Ordering::Relaxed),
-            _ if !COUNTING.load(Ordering::Relaxed) => {}
-            1 => {
-                SUMS[0].fetch_add(FIRST.load(Ordering::Relaxed), Ordering::Relaxed);
-                SUMS[1].fetch_add(cycles, Ordering::Relaxed);
-            }
-            _ => {
-                SUMS[i].fetch_add(cycles, Ordering::Relaxed);
-            }
-        }
+        ROW[i].store(cycles, Ordering::Relaxed);
         if i == STEPS - 1 && COUNTING.swap(false, Ordering::Relaxed) {
-            CALLS.fetch_add(1, Ordering::Relaxed);
+            let row = core::array::from_fn(|i| ROW[i].load(Ordering::Relaxed));
+            let mut rows = ROWS.lock();
+            if rows.len() < CAPACITY {
+                rows.push(row);
+            }
         }
         LAST.store(rdtsc(), Ordering::Relaxed);
     }
 
     pub fn reset() {
-        for sum in &SUMS {
-            sum.store(0, Ordering::Relaxed);
-        }
-        CALLS.store(0, Ordering::Relaxed);
+        let mut rows = ROWS.lock();
+        rows.clear();
+        rows.reserve(CAPACITY);
     }
 
-    pub fn means() -> Option<([u64; STEPS], u64)> {
-        let calls = CALLS.load(Ordering::Relaxed);
-        (calls > 0).then(|| (core::array::from_fn(|i| SUMS[i].load(Ordering::Relaxed) / calls), calls))
+    pub fn medians() -> Option<([u64; STEPS], u64)> {
+        let rows = core::mem::take(&mut *ROWS.lock());
+        if rows.is_empty() {
+            return None;
+        }
+        let median = |i: usize| {
+            let mut column: Vec<u64> = rows.iter().map(|r| r[i]).collect();
+            column.sort_unstable();
+            column[column.len() / 2]
+        };
+        Some((core::array::from_fn(median), rows.len() as u64))
     }
 
     /// Cycles one empty step costs (the median of many): what every step above includes.
     pub fn calibrate() -> u64 {
         let mut samples = [0u64; 101];
         for sample in &mut samples {
-            let before = SUMS[2].load(Ordering::Relaxed);
-            COUNTING.store(true, Ordering::Relaxed);
             begin();
             step(2);
-            *sample = SUMS[2].load(Ordering::Relaxed) - before;
+            *sample = ROW[2].load(Ordering::Relaxed);
         }
-        reset();
         samples.sort_unstable();
         samples[samples.len() / 2]
     }
@@ -104,7 +106,7 @@ mod imp {
 
     pub fn reset() {}
 
-    pub fn means() -> Option<([u64; STEPS], u64)> {
+    pub fn medians() -> Option<([u64; STEPS], u64)> {
         None
     }
 
@@ -119,10 +121,10 @@ pub use imp::begin;
 pub use imp::step;
 /// Ends step 1: the call takes the direct path; it counts if its payload is `empty`.
 pub use imp::claimed;
-/// Clears the sums (at the start of `bench ipc`).
+/// Clears the samples (at the start of `bench ipc`).
 pub use imp::reset;
-/// The mean cycles of each step over the direct calls since [`reset`], and their number
+/// The median cycles of each step over the direct 0 B calls since [`reset`], and their number
 /// (`None` without the feature or without calls).
-pub use imp::means;
-/// The cost of one checkpoint (clears the sums).
+pub use imp::medians;
+/// The cost of one checkpoint.
 pub use imp::calibrate;
