@@ -59,6 +59,7 @@ impl HostFunc {
     }
 
     /// Runs the body on `slots` (at least [`HostFunc::slots`] of them).
+    #[inline]
     fn run(&self, slots: &mut [u64]) {
         match &self.body {
             HostBody::Raw(f) => f(slots),
@@ -175,10 +176,12 @@ impl<P: Platform> FuncHandle<P> {
     ///
     /// # Panics
     /// As [`FuncHandle::call_raw`].
+    #[inline]
     pub unsafe fn call_raw_on(&self, values: &mut [u64], stack: CallStack) -> Result<(), Trap> {
         self.call_raw_with(values, Some(stack))
     }
 
+    #[inline]
     fn call_raw_with(&self, values: &mut [u64], stack: Option<CallStack>) -> Result<(), Trap> {
         assert!(values.len() >= self.slots(), "call_raw needs {} slots", self.slots());
         if self.funcref == 0 {

@@ -14,51 +14,61 @@
 //! Running on a stack of its own is how a server's handler is called on the IPC direct path: no
 //! thread switch, only the stack pointer (and the platform's stack-limit record) change for the
 //! call.
-use core::arch::global_asm;
+use core::arch::naked_asm;
 
-global_asm!(
-    ".globl hayabusa_enter",
-    ".globl hayabusa_trap_landing",
-    "hayabusa_enter:",
-    "push rbp",
-    "mov rbp, rsp",
-    "push rbx",
-    "push r12",
-    "push r13",
-    "push r14",
-    "push r15",
-    // r10 = the caller's stack pointer; move to `stack_top` (r9) if one was given. Either way
-    // the frame below is 16-aligned with the caller's stack pointer in its first slot.
-    "mov r10, rsp",
-    "test r9, r9",
-    "cmovnz rsp, r9",
-    "and rsp, -16",
-    "sub rsp, 8",
-    "push r10",
-    "mov [r8], rsp",
-    "mov rax, rdi",
-    "mov rdi, rsi",
-    "mov rsi, rdx",
-    "mov rdx, rcx",
-    "call rax",
-    "xor eax, eax",
-    "jmp 2f",
-    "hayabusa_trap_landing:",
-    "mov eax, 1",
-    "2:",
-    // Back to the caller's stack (a no-op move when the call stayed on it).
-    "pop rsp",
-    "pop r15",
-    "pop r14",
-    "pop r13",
-    "pop r12",
-    "pop rbx",
-    "pop rbp",
-    "ret",
-);
+/// The stub itself: a naked function (not `global_asm!`), so that Rust code calls it directly
+/// rather than through the GOT of the position-independent kernel. `hayabusa_trap_landing` is a
+/// global label inside it.
+#[unsafe(naked)]
+unsafe extern "sysv64" fn hayabusa_enter(
+    _trampoline: usize,
+    _callee: usize,
+    _vmctx: usize,
+    _values: *mut u64,
+    _saved_sp: *mut usize,
+    _stack_top: usize,
+) -> u32 {
+    naked_asm!(
+        ".globl hayabusa_trap_landing",
+        "push rbp",
+        "mov rbp, rsp",
+        "push rbx",
+        "push r12",
+        "push r13",
+        "push r14",
+        "push r15",
+        // r10 = the caller's stack pointer; move to `stack_top` (r9) if one was given. Either
+        // way the frame below is 16-aligned with the caller's stack pointer in its first slot.
+        "mov r10, rsp",
+        "test r9, r9",
+        "cmovnz rsp, r9",
+        "and rsp, -16",
+        "sub rsp, 8",
+        "push r10",
+        "mov [r8], rsp",
+        "mov rax, rdi",
+        "mov rdi, rsi",
+        "mov rsi, rdx",
+        "mov rdx, rcx",
+        "call rax",
+        "xor eax, eax",
+        "jmp 2f",
+        "hayabusa_trap_landing:",
+        "mov eax, 1",
+        "2:",
+        // Back to the caller's stack (a no-op move when the call stayed on it).
+        "pop rsp",
+        "pop r15",
+        "pop r14",
+        "pop r13",
+        "pop r12",
+        "pop rbx",
+        "pop rbp",
+        "ret",
+    )
+}
 
 unsafe extern "sysv64" {
-    fn hayabusa_enter(trampoline: usize, callee: usize, vmctx: usize, values: *mut u64, saved_sp: *mut usize, stack_top: usize) -> u32;
     fn hayabusa_trap_landing();
 }
 

@@ -96,6 +96,7 @@ impl Platform for Kernel {
         &LIMITS
     }
 
+    #[inline]
     unsafe fn enter(trampoline: usize, callee: usize, vmctx: usize, values: &mut [u64], stack: Option<CallStack>) -> Result<(), Trap> {
         let Some(stack) = stack else {
             if LIMITS.stack_limit.load(Ordering::Relaxed) == 0 {

@@ -1,0 +1,102 @@
+//! `FuncHandle::call_raw_on`: a call on a stack of the caller's choosing, as the IPC direct path
+//! runs a server's handler on the server's own stack. Results come back; the call really runs on
+//! that stack; a trap there unwinds to the caller, on the caller's stack; recursion stops at that
+//! stack's limit however deep the caller is; and the caller's own limit is back afterwards.
+
+mod common;
+use common::*;
+use hayabusa_compiler::TrapKind;
+use hayabusa_compiler_host::{Extern, FuncHandle, Linux};
+use hayabusa_runtime::{CallStack, Platform};
+use std::sync::atomic::Ordering;
+
+const WAT: &str = r#"
+(module
+  (func $depth (export "depth") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0))
+      (then (i32.const 0))
+      (else (i32.add (call $depth (i32.sub (local.get 0) (i32.const 1))) (i32.const 1)))))
+  (func $forever (export "forever") (param i32) (result i32)
+    (i32.add (call $forever (local.get 0)) (i32.const 1)))
+  (func (export "boom") (param i32) (result i32) unreachable)
+)"#;
+
+/// A stack of `bytes` (16-aligned), filled with a pattern so that use shows.
+struct Stack(Vec<u128>);
+
+const PATTERN: u128 = 0xa5a5_a5a5_a5a5_a5a5_a5a5_a5a5_a5a5_a5a5;
+/// Room left below the limit for the runtime's own code (as the kernel's 64 KiB margin).
+const MARGIN: usize = 64 * 1024;
+
+impl Stack {
+    fn new(bytes: usize) -> Stack {
+        Stack(vec![PATTERN; bytes / 16])
+    }
+
+    fn call_stack(&self) -> CallStack {
+        let bottom = self.0.as_ptr() as usize;
+        CallStack { top: bottom + self.0.len() * 16, limit: bottom + MARGIN }
+    }
+
+    /// Bytes at the top that are no longer the pattern.
+    fn used(&self) -> usize {
+        let untouched = self.0.iter().take_while(|w| **w == PATTERN).count();
+        (self.0.len() - untouched) * 16
+    }
+}
+
+fn func(name: &str) -> FuncHandle {
+    let instance = instantiate(WAT);
+    match instance.export(name) {
+        Some(Extern::Func(f)) => f.clone(),
+        _ => panic!("no export {name}"),
+    }
+}
+
+fn call_on(f: &FuncHandle, arg: i32, stack: &Stack) -> Result<i32, TrapKind> {
+    let mut slots = [arg as u32 as u64];
+    // SAFETY: the stack is a live allocation used by nothing else during the call, and its limit
+    // leaves MARGIN bytes below the deepest Wasm frame.
+    unsafe { f.call_raw_on(&mut slots, stack.call_stack()) }.map(|()| slots[0] as u32 as i32).map_err(|t| t.kind)
+}
+
+#[test]
+fn calls_run_on_the_given_stack_and_come_back() {
+    let stack = Stack::new(1 << 20);
+    let depth = func("depth");
+    assert_eq!(call_on(&depth, 1000, &stack), Ok(1000));
+    let used = stack.used();
+    assert!(used > 1000 * 8 && used < (1 << 20) - MARGIN, "1000 frames should have used that stack: {used} bytes");
+    // The same function on the thread's own stack still works afterwards.
+    assert_eq!(call(&instantiate(WAT), "depth", &[hayabusa_compiler_host::Val::I32(10)]).map(|v| v[0]), Ok(hayabusa_compiler_host::Val::I32(10)));
+}
+
+#[test]
+fn a_trap_on_the_given_stack_returns_to_the_caller() {
+    let stack = Stack::new(256 * 1024);
+    let (boom, depth) = (func("boom"), func("depth"));
+    let before = Linux::limits().stack_limit.load(Ordering::Relaxed);
+    assert_eq!(call_on(&boom, 0, &stack), Err(TrapKind::Unreachable));
+    assert_eq!(Linux::limits().stack_limit.load(Ordering::Relaxed), before, "the caller's limit is back");
+    assert_eq!(call_on(&depth, 50, &stack), Ok(50), "the stack is usable again");
+}
+
+#[test]
+fn recursion_stops_at_the_given_stacks_limit_whatever_the_callers_depth() {
+    let stack = Stack::new(256 * 1024);
+    let (forever, depth) = (func("forever"), func("depth"));
+    // Exhausts the small stack: a trap at its limit, not at the thread's.
+    assert_eq!(call_on(&forever, 0, &stack), Err(TrapKind::StackOverflow));
+    assert!(stack.used() <= 256 * 1024 - MARGIN + 4096, "stopped near the limit: {} bytes used", stack.used());
+    // Deep on the thread's own stack (nearly its whole budget), a call on the given stack still
+    // has all of that stack.
+    fn nested(levels: u32, depth: &FuncHandle, stack: &Stack) -> Result<i32, TrapKind> {
+        if levels == 0 {
+            return call_on(depth, 2000, stack);
+        }
+        let mut pad = [0u8; 1024];
+        std::hint::black_box(&mut pad);
+        nested(levels - 1, depth, stack)
+    }
+    assert_eq!(nested(200, &depth, &stack), Ok(2000));
+}
