@@ -11,6 +11,9 @@ pub const CRASH: u32 = 2;
 /// Makes the server's handler exhaust its own stack (for the tests: a server whose handler
 /// recurses without end still ends only itself, and the caller gets `PEER_DIED`).
 pub const RECURSE: u32 = 3;
+/// Makes the server answer with `PEER_DIED`, an error only the kernel may give (for the tests:
+/// the caller must get `BAD_REPLY` instead, on both paths).
+pub const FORGE: u32 = 4;
 
 fn byte(round: u32, i: usize) -> u8 {
     (round as usize).wrapping_mul(31).wrapping_add(i) as u8
@@ -32,6 +35,7 @@ pub fn answer(msg: &mut Message) -> Result<(), Error> {
         PING => {}
         CRASH => hayabusa_abi::trap::unreachable(),
         RECURSE => hayabusa_abi::trap::stack_overflow(),
+        FORGE => return Err(Error::PeerDied),
         _ => return Err(Error::Unsupported),
     }
     let len = msg.payload().len();

@@ -171,6 +171,17 @@ fn tasks_and_ipc() -> Result<(), SessionError> {
     assert!(out.contains("badcalls: every bad request refused with its error"), "{out}");
     assert!(!out.contains("FAILED") && !out.contains("exited with code"), "{out}");
 
+    // A server cannot speak for the kernel: an answer with PEER_DIED reaches its caller as
+    // BAD_REPLY, on both paths, and the server goes on serving.
+    let id = run(&mut vm, "pingpong-client", "forge")?;
+    let out = vm.expect(&format!("task {id} (pingpong-client) exited"))?;
+    for service in ["pingpong", "pingpong-switch"] {
+        let line = format!("pingpong: {service}: forged PEER_DIED -> BAD_REPLY (-12), then PING ok");
+        assert!(out.contains(&line), "missing {line:?} in:\n{out}");
+    }
+    assert!(!out.contains("exited with code"), "{out}");
+    sync(&mut vm, "forge")?;
+
     // Servers that trap mid-call: the caller gets PEER_DIED on both paths, the names are freed.
     let id = run(&mut vm, "pingpong-client", "crash")?;
     let out = vm.expect(&format!("task {id} (pingpong-client) exited"))?;

@@ -33,6 +33,7 @@ _Static_assert(sizeof(hb_msg) == HB_MSG_SIZE, "hb_msg is 4096 bytes");
 #define HB_EBAD_ARGUMENT (-9)
 #define HB_EBUSY (-10)
 #define HB_EUNSUPPORTED (-11)
+#define HB_EBAD_REPLY (-12)
 
 /* ---- Tasks. ---- */
 #define HB_TASK_KERNEL 1 /* reachable without lookup */

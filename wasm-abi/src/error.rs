@@ -31,13 +31,17 @@ pub enum Error {
     Busy = -10,
     /// The request is valid but not implemented by this kernel or server.
     Unsupported = -11,
+    /// The server's answer was malformed (a bad reply header, a positive handler result) or
+    /// carried an error only the kernel may give ([`Error::is_kernel_only`]): the kernel does not
+    /// let a server speak for it.
+    BadReply = -12,
     /// A negative code this version of the ABI does not know.
     Unknown = i32::MIN,
 }
 
 impl Error {
     /// Every known error, in code order.
-    pub const ALL: [Error; 11] = [
+    pub const ALL: [Error; 12] = [
         Error::BadPointer,
         Error::TooLarge,
         Error::NoSuchTask,
@@ -49,7 +53,37 @@ impl Error {
         Error::BadArgument,
         Error::Busy,
         Error::Unsupported,
+        Error::BadReply,
     ];
+
+    /// Errors that describe the call itself, which only the kernel gives: a server that answers
+    /// with one of them makes its caller's `ipc_call` fail with [`Error::BadReply`] instead, so
+    /// a caller can trust them (e.g. look a server up again after `PEER_DIED`).
+    #[inline]
+    pub const fn is_kernel_only(self) -> bool {
+        matches!(
+            self,
+            Error::BadPointer
+                | Error::NoSuchTask
+                | Error::Denied
+                | Error::NotWaiting
+                | Error::CallSelf
+                | Error::PeerDied
+                | Error::BadReply
+        )
+    }
+
+    /// The error a caller gets for a server's error `code` (a handler's negative result or an
+    /// error reply's `flags`): the code itself, unless it is kernel-only ([`Error::BadReply`]
+    /// then); an unknown negative code is [`Error::Unknown`].
+    #[inline]
+    pub fn from_server(code: i32) -> Error {
+        match Error::from_code(code) {
+            Some(e) if !e.is_kernel_only() => e,
+            Some(_) => Error::BadReply,
+            None => Error::BadReply,
+        }
+    }
 
     /// The error for a negative `code`; [`Error::Unknown`] for codes not in [`Error::ALL`].
     /// Success codes (`>= 0`) are not errors: they map to `None`.
@@ -81,6 +115,7 @@ impl Error {
             Error::BadArgument => "BAD_ARGUMENT",
             Error::Busy => "BUSY",
             Error::Unsupported => "UNSUPPORTED",
+            Error::BadReply => "BAD_REPLY",
             Error::Unknown => "UNKNOWN",
         }
     }
@@ -108,7 +143,7 @@ mod tests {
     #[test]
     fn codes_are_fixed() {
         let codes: Vec<i32> = Error::ALL.iter().map(|e| e.code()).collect();
-        assert_eq!(codes, (1..=11).map(|n| -n).collect::<Vec<_>>());
+        assert_eq!(codes, (1..=12).map(|n| -n).collect::<Vec<_>>());
         assert_eq!(Error::Denied.code(), -5);
         assert_eq!(Error::PeerDied.code(), -8);
     }
@@ -119,11 +154,24 @@ mod tests {
             assert_eq!(Error::from_code(e.code()), Some(e));
             assert_eq!(decode(e.code()), Err(e));
         }
-        assert_eq!(Error::from_code(-12), Some(Error::Unknown));
+        assert_eq!(Error::from_code(-13), Some(Error::Unknown));
         assert_eq!(Error::from_code(i32::MIN), Some(Error::Unknown));
         assert_eq!(Error::from_code(0), None);
         assert_eq!(decode(0), Ok(0));
         assert_eq!(decode(7), Ok(7));
+    }
+
+    #[test]
+    fn servers_cannot_give_the_kernels_errors() {
+        for e in [Error::BadPointer, Error::NoSuchTask, Error::Denied, Error::NotWaiting, Error::CallSelf, Error::PeerDied, Error::BadReply] {
+            assert!(e.is_kernel_only());
+            assert_eq!(Error::from_server(e.code()), Error::BadReply, "{e}");
+        }
+        for e in [Error::TooLarge, Error::NotFound, Error::BadArgument, Error::Busy, Error::Unsupported] {
+            assert_eq!(Error::from_server(e.code()), e, "{e}");
+        }
+        assert_eq!(Error::from_server(-1000), Error::Unknown);
+        assert_eq!(Error::from_server(5), Error::BadReply, "not an error code at all");
     }
 
     #[test]

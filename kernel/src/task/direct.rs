@@ -49,14 +49,16 @@ pub(super) fn serve(ctl: &Ctl, caller_mem: &Memory, ep: &Endpoint, from: TaskId,
                 Ok(()) => match slots[0] as u32 as i32 {
                     0 if ep.is_dead() => Err(Error::PeerDied),
                     // SAFETY: as for the request (the claim is still held).
+                    // The server's answer: a malformed reply is the server's fault, and an error
+                    // only the kernel may give is not passed on as if the kernel had said it.
                     0 => unsafe {
-                        with_two_exclusive(&ep.memory, caller_mem, |src, dst| match check_reply(src, ep.buffer)? {
-                            Reply::Message(h) => deliver(src, ep.buffer, h, dst, ptr, ep.id),
-                            Reply::Error(e) => Err(e),
+                        with_two_exclusive(&ep.memory, caller_mem, |src, dst| match check_reply(src, ep.buffer) {
+                            Ok(Reply::Message(h)) => deliver(src, ep.buffer, h, dst, ptr, ep.id).map_err(|_| Error::BadReply),
+                            Ok(Reply::Error(e)) => Err(Error::from_server(e.code())),
+                            Err(_) => Err(Error::BadReply),
                         })
                     },
-                    c if c < 0 => Err(Error::from_code(c).unwrap_or(Error::Unknown)),
-                    _ => Err(Error::Unsupported),
+                    c => Err(Error::from_server(c)),
                 },
             }
         }

@@ -303,7 +303,8 @@ fn reply(ctl: &Ctl, dst: TaskId, ptr: u32) -> Outcome {
             Ok(caller_mem) => with_two(&server_mem, caller_mem, |src, dst_bytes| deliver(src, ptr, h, dst_bytes, call_ptr, id)),
             Err(e) => Err(e),
         },
-        Reply::Error(e) => Err(e),
+        // Not as if the kernel had said it: see `Error::from_server`.
+        Reply::Error(e) => Err(Error::from_server(e.code())),
     };
     let effects = match t.rdv.reply(id, dst, true, result) {
         Ok(effects) => effects,

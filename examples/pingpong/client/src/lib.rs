@@ -1,7 +1,9 @@
 //! pingpong client: N round trips (its argument, default 1000) to each pingpong server that runs,
 //! payloads of 0, 64 and 1024 bytes in turn, every reply checked; prints the mean time per call.
 //! With the argument `crash` it instead makes each server trap in mid-call and checks that the
-//! call fails with `PEER_DIED` and that the service is gone. With `bench N` it runs the round
+//! call fails with `PEER_DIED` and that the service is gone. With `forge` it makes each server
+//! answer with `PEER_DIED` and checks that the call fails with `BAD_REPLY` instead (a server
+//! cannot speak for the kernel) and that the server still answers. With `bench N` it runs the round
 //! trips for the kernel's `bench ipc`: N per payload size (rounded up to whole batches of 16),
 //! back to back in batches bracketed by `bench_mark`, the payload checked after each batch; then
 //! as many empty batches (the timer floor).
@@ -62,6 +64,22 @@ fn bench_rounds(server: TaskId, rounds: u32, msg: &mut Message) -> Result<(), (u
     Ok(())
 }
 
+/// Makes `server` answer with an error only the kernel may give; whether the call failed with
+/// `BAD_REPLY` and a PING is answered afterwards.
+fn forge(server: TaskId, line: &mut Line) -> bool {
+    let result = call(server, &mut Message::new(protocol::FORGE));
+    line.str("forged PEER_DIED -> ");
+    match result {
+        Ok(()) => line.str("answered: FAILED"),
+        Err(e) => line.error(e),
+    };
+    let mut msg = Message::new(0);
+    let ping = protocol::request(&mut msg, 1, 8).and_then(|()| call(server, &mut msg));
+    let answered = ping.is_ok() && protocol::check(&msg, 1, 8);
+    line.str(if answered { ", then PING ok" } else { ", then PING FAILED" });
+    result == Err(Error::BadReply) && answered
+}
+
 /// Makes `server` trap in mid-call; whether the call failed with `PEER_DIED` and the service
 /// `name` is gone afterwards.
 fn crash(name: &str, server: TaskId, line: &mut Line) -> bool {
@@ -84,6 +102,7 @@ fn main() {
     let mut msg = Message::new(0);
     let arg = kernel::args(&mut msg).ok().and_then(|args| core::str::from_utf8(args).ok()).map(str::trim);
     let crashing = arg == Some("crash");
+    let forging = arg == Some("forge");
     let bench_rounds_arg = arg.and_then(|arg| arg.strip_prefix("bench")).map(|n| n.trim().parse().unwrap_or(DEFAULT_ROUNDS));
     let rounds = bench_rounds_arg.or_else(|| arg.and_then(|arg| arg.parse().ok())).unwrap_or(DEFAULT_ROUNDS);
     let mut ok = true;
@@ -102,6 +121,9 @@ fn main() {
             }
             Ok(server) if crashing => {
                 ok &= crash(service, server, &mut line);
+            }
+            Ok(server) if forging => {
+                ok &= forge(server, &mut line);
             }
             Ok(server) if bench_rounds_arg.is_some() => match bench_rounds(server, rounds, &mut msg) {
                 Ok(()) => {
