@@ -143,13 +143,17 @@ fn tasks_and_ipc() -> Result<(), SessionError> {
     // A client that calls console and pingpong at every level of a recursion down to its own
     // stack limit: the handlers run on their servers' own stacks, so every call is answered and
     // only the client ends, by its own stack exhaustion; both servers serve others afterwards.
+    let services = vm.command("services")?;
+    let (_, direct_before, switch_before) = service_row(&services, "pingpong").expect("pingpong registered");
     let id = run(&mut vm, "deepcall", "")?;
     let out = vm.expect(&format!("task {id} (deepcall) trapped: call stack exhausted in "))?;
     assert!(!out.contains("FAILED") && !out.contains("(console) trapped") && !out.contains("(pingpong) trapped"), "{out}");
     sync(&mut vm, "deepcall")?;
     let services = vm.command("services")?;
-    let (_, deep_direct, _) = service_row(&services, "pingpong").expect("pingpong survives deepcall");
+    let (_, deep_direct, deep_switch) = service_row(&services, "pingpong").expect("pingpong survives deepcall");
     assert!(service_row(&services, "console").is_some(), "console died:\n{services}");
+    // Thousands of levels, each answered on the direct path (its handler on its own stack).
+    assert!(deep_direct >= direct_before + 1000 && deep_switch == switch_before, "deepcall's calls should be direct:\n{services}");
     run(&mut vm, "hello", "")?;
     vm.expect("hello from wasm")?;
     let id = run(&mut vm, "pingpong-client", "100")?;

@@ -13,8 +13,9 @@
 //! | READY | SERVING | a direct caller ([`Endpoint::claim`]) | none |
 //! | SERVING | READY | that caller when the handler returned ([`Endpoint::release`]) | none |
 //! | READY | CLOSED | whoever consumes the server's `ipc_recv` on the switch path | table |
-//! | SERVING | SERVING + `PENDING` | a switch-path step that must wait for the direct call: the server's `ipc_recv` is withdrawn meanwhile, and the releasing caller puts it back under the lock | table |
-//! | any | DEAD | the server ending | table |
+//! | SERVING | SERVING + `PENDING` | a switch-path step that must wait for the direct call: the server's `ipc_recv` is withdrawn meanwhile ([`Endpoint::close`]) | table |
+//! | SERVING + `PENDING` | CLOSED, then READY or a delivery | the releasing caller, whose release failed: it puts the `ipc_recv` back ([`Endpoint::unpend`], `direct::end_serving`) | table |
+//! | any | DEAD | the server ending ([`Endpoint::kill`]) | table |
 //!
 //! So the direct path takes no lock unless something else happened meanwhile; every other path
 //! holds the task table's lock, and the rendezvous stays consistent: `READY` and a plain
