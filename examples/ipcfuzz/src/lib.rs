@@ -24,26 +24,6 @@ const CANARY_BYTE: u8 = 0x5a;
 /// Memory outside the arena that the fuzzer watches.
 static CANARY: [AtomicU8; 4096] = [const { AtomicU8::new(0) }; 4096];
 
-/// xorshift64*: small, deterministic per seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len() as u64) as usize]
-    }
-}
-
 /// Whether `kind` to `dst` ends or stops a party by design (see the module doc).
 fn destructive(dst: i32, kind: u32, console: i32, pingpong: &[i32]) -> bool {
     (dst == 1 && kind == hayabusa_abi::kernel::EXIT)
@@ -72,38 +52,38 @@ fn main() {
     let pingpong = [id(lookup(names::PINGPONG)), id(lookup(names::PINGPONG_SWITCH))];
     // Our own id is among the small ids drawn below (CALL_SELF).
     let targets = [1, console, pingpong[0], pingpong[1], 0, -1, i32::MIN, i32::MAX, 2, 3, 4, 5, 1000];
-    let mut rng = Rng(seed | 1);
+    let mut rng = fastrand::Rng::with_seed(seed);
     let mut statuses = [0u32; 14];
     let (start, end) = (arena.start(), arena.end());
     for _ in 0..calls {
-        let dst = if rng.below(8) == 0 { rng.below(64) as i32 - 8 } else { rng.pick(&targets) };
+        let dst = if rng.u32(..8) == 0 { rng.i32(-8..56) } else { targets[rng.usize(..targets.len())] };
         // Where the message is: in the arena (aligned or not), straddling the end of memory,
         // just past it, or far past it.
-        let address = match rng.below(10) {
-            0..=5 => start + (rng.below(u64::from(end - start - MSG_SIZE as u32) / 8) * 8) as u32,
-            6 => start + rng.below(u64::from(end - start)) as u32,
-            7 => end - 1 - rng.below(MSG_SIZE as u64) as u32,
-            8 => end + rng.below(1 << 20) as u32,
-            _ => u32::MAX - rng.below(1 << 12) as u32,
+        let address = match rng.u32(..10) {
+            0..=5 => start + rng.u32(..(end - start - MSG_SIZE as u32) / 8) * 8,
+            6 => rng.u32(start..end),
+            7 => end - 1 - rng.u32(..MSG_SIZE as u32),
+            8 => end + rng.u32(..1 << 20),
+            _ => u32::MAX - rng.u32(..1 << 12),
         };
-        let random_kind = rng.next() as u32;
-        let mut kind = rng.pick(&[0u32, 1, 2, 3, 4, 5, 6, 7, u32::MAX, random_kind]);
+        let kinds = [0u32, 1, 2, 3, 4, 5, 6, 7, u32::MAX, rng.u32(..)];
+        let mut kind = kinds[rng.usize(..kinds.len())];
         if destructive(dst, kind, console, &pingpong) {
             kind = 0x7fff_0000;
         }
-        let random_len = rng.below(5000) as u32;
-        let len = rng.pick(&[0u32, 1, 8, 64, 4080, 4081, 4096, u32::MAX, random_len]);
-        let flags = if rng.below(10) == 0 { rng.next() as u32 } else { 0 };
+        let lens = [0u32, 1, 8, 64, 4080, 4081, 4096, u32::MAX, rng.u32(..5000)];
+        let len = lens[rng.usize(..lens.len())];
+        let flags = if rng.u32(..10) == 0 { rng.u32(..) } else { 0 };
         let mut header = [0u8; HEADER_SIZE];
         header[0..4].copy_from_slice(&kind.to_le_bytes());
         header[4..8].copy_from_slice(&len.to_le_bytes());
-        header[8..12].copy_from_slice(&(rng.next() as u32).to_le_bytes());
+        header[8..12].copy_from_slice(&rng.u32(..).to_le_bytes());
         header[12..16].copy_from_slice(&flags.to_le_bytes());
         arena.write(address, &header);
-        let status = match rng.below(20) {
-            0 => arena.lookup(address, rng.below(40) as u32),
+        let status = match rng.u32(..20) {
+            0 => arena.lookup(address, rng.u32(..40)),
             1 => arena.reply(dst, address),
-            2 => arena.recv_refused(rng.pick(&[-1, -7, i32::MIN]), address),
+            2 => arena.recv_refused([-1, -7, i32::MIN][rng.usize(..3)], address),
             _ => arena.call(dst, address),
         };
         let slot = if status >= 0 { 0 } else { (-i64::from(status)).min(13) as usize };
