@@ -48,9 +48,9 @@ pub(super) fn serve(ctl: &Ctl, caller_mem: &Memory, ep: &Endpoint, from: TaskId,
                 }
                 Ok(()) => match slots[0] as u32 as i32 {
                     0 if ep.is_dead() => Err(Error::PeerDied),
-                    // SAFETY: as for the request (the claim is still held).
                     // The server's answer: a malformed reply is the server's fault, and an error
                     // only the kernel may give is not passed on as if the kernel had said it.
+                    // SAFETY: as for the request (the claim is still held).
                     0 => unsafe {
                         with_two_exclusive(&ep.memory, caller_mem, |src, dst| match check_reply(src, ep.buffer) {
                             Ok(Reply::Message(h)) => deliver(src, ep.buffer, h, dst, ptr, ep.id).map_err(|_| Error::BadReply),

@@ -144,9 +144,10 @@ impl Endpoint {
         }
     }
 
-    /// Under the table lock: the server is ending. Returns whether a direct call was running.
-    pub fn kill(&self) -> bool {
-        self.state.swap(DEAD, Ordering::AcqRel) & PHASE == SERVING
+    /// Under the table lock: the server is ending (a direct call still running sees it when it
+    /// releases).
+    pub fn kill(&self) {
+        self.state.store(DEAD, Ordering::Release);
     }
 
     /// The thread running a direct call of this server, if one is.

@@ -111,9 +111,9 @@ pub(super) fn apply(table: &mut Table, effects: &[Effect]) {
                     sched::wake(s.rdv_thread);
                 }
             }
+            // Only callers awaiting a reply are woken here (a receive woken by a task's death is
+            // handled in `finish`, which also closes its endpoint).
             Effect::Wake { task, result } => {
-                // A server woken out of `ipc_recv` can no longer be called directly.
-                direct::suspend(table, task);
                 if let Some(t) = table.tasks.get_mut(task) {
                     t.slot = Some(result.map(|()| 0));
                     sched::wake(t.rdv_thread);
