@@ -14,6 +14,9 @@ pub const RECURSE: u32 = 3;
 /// Makes the server answer with `PEER_DIED`, an error only the kernel may give (for the tests:
 /// the caller must get `BAD_REPLY` instead, on both paths).
 pub const FORGE: u32 = 4;
+/// Makes the server's handler loop forever (for the tests: a caller killed while it waits for, or
+/// runs, such a handler is gone within a time slice or two).
+pub const LOOP: u32 = 5;
 
 fn byte(round: u32, i: usize) -> u8 {
     (round as usize).wrapping_mul(31).wrapping_add(i) as u8
@@ -36,6 +39,9 @@ pub fn answer(msg: &mut Message) -> Result<(), Error> {
         CRASH => hayabusa_abi::trap::unreachable(),
         RECURSE => hayabusa_abi::trap::stack_overflow(),
         FORGE => return Err(Error::PeerDied),
+        LOOP => loop {
+            core::hint::spin_loop();
+        },
         _ => return Err(Error::Unsupported),
     }
     let len = msg.payload().len();

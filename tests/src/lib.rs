@@ -11,6 +11,11 @@ use hayabusa_boot::{Accel, VmConfig};
 /// Boots the test image headless and returns the session, the whole boot under
 /// `HAYABUSA_TIMEOUT` seconds (default 120). Panics with directions when not run by xtask.
 pub fn boot() -> Session {
+    boot_for(0)
+}
+
+/// [`boot`], with at least `min_secs` seconds for the whole boot (for long tests).
+pub fn boot_for(min_secs: u64) -> Session {
     let Some(image) = std::env::var_os("HAYABUSA_TEST_IMAGE").map(PathBuf::from) else {
         panic!(
             "HAYABUSA_TEST_IMAGE is not set: the boot tests need an image built with the \
@@ -20,7 +25,7 @@ pub fn boot() -> Session {
     assert!(image.is_file(), "HAYABUSA_TEST_IMAGE={} does not exist; run `cargo xtask test`", image.display());
     let accel = std::env::var("HAYABUSA_ACCEL").ok();
     let accel = accel.as_deref().map_or(Some(Accel::Tcg), Accel::parse).expect("HAYABUSA_ACCEL must be tcg or kvm");
-    let timeout = std::env::var("HAYABUSA_TIMEOUT").ok().map_or(120, |s| s.parse().expect("HAYABUSA_TIMEOUT: seconds"));
+    let timeout = std::env::var("HAYABUSA_TIMEOUT").ok().map_or(120, |s| s.parse().expect("HAYABUSA_TIMEOUT: seconds")).max(min_secs);
     let work_dir = std::env::var_os("HAYABUSA_WORK_DIR")
         .map(PathBuf::from)
         .or_else(|| image.parent().map(PathBuf::from))

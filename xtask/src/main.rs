@@ -10,6 +10,7 @@ mod clang;
 mod dump;
 mod exec;
 mod extra;
+mod hostile;
 mod lint;
 mod options;
 mod programs;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use hayabusa_manifest::Manifest;
 
-use crate::{Failure, cargo, clang};
+use crate::{Failure, cargo, clang, hostile};
 
 /// The programs' target triple.
 const TARGET: &str = "wasm32-unknown-unknown";
@@ -65,6 +65,10 @@ pub fn build(target: &Path, manifest: &str) -> Result<Programs, Failure> {
                     programs.skipped.push(C_MODULE);
                 }
             }
+            continue;
+        }
+        if let Some(module) = hostile::module(&root, name) {
+            programs.modules.push((name.to_string(), module?));
             continue;
         }
         // cargo writes crate `pingpong-client` as `pingpong_client.wasm`.

@@ -6,7 +6,7 @@
 //! call must come back with a status (no fault, no hang); afterwards its memory outside the
 //! arena must be untouched (a canary) and every service must still answer. Kinds that end or
 //! stop a party by design are left out: EXIT to the kernel, the console's WRITE and READ_LINE
-//! (output and input), pingpong's CRASH and RECURSE.
+//! (output and input), pingpong's CRASH, RECURSE and LOOP.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -28,7 +28,7 @@ static CANARY: [AtomicU8; 4096] = [const { AtomicU8::new(0) }; 4096];
 fn destructive(dst: i32, kind: u32, console: i32, pingpong: &[i32]) -> bool {
     (dst == 1 && kind == hayabusa_abi::kernel::EXIT)
         || (dst == console && (kind == 1 || kind == 2))
-        || (pingpong.contains(&dst) && (kind == 2 || kind == 3))
+        || (pingpong.contains(&dst) && (kind == 2 || kind == 3 || kind == 5))
 }
 
 fn id(result: Result<TaskId, Error>) -> i32 {

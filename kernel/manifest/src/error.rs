@@ -24,6 +24,9 @@ pub enum ErrorKind {
     BadFileName,
     /// `boot` not `yes`/`no`, `ipc` not `auto`/`switch`, or an unknown device.
     BadValue,
+    /// A `memory`, `tables` or `stack` value that is not a number with an optional K/M/G suffix
+    /// in its range.
+    BadLimit,
     /// Two tasks with the same name.
     DuplicateTask,
     /// Two tasks providing the same service.
@@ -35,12 +38,15 @@ impl ErrorKind {
         match self {
             ErrorKind::Syntax => "expected `[task]`, `key = value`, a `#` comment or a blank line",
             ErrorKind::OutsideTask => "`key = value` before the first `[task]`",
-            ErrorKind::UnknownKey => "unknown key (file, provides, reach, device, boot, ipc, args)",
+            ErrorKind::UnknownKey => "unknown key (file, provides, reach, device, boot, ipc, args, memory, tables, stack)",
             ErrorKind::DuplicateKey => "key given twice in one task",
             ErrorKind::MissingFile => "task has no `file =`",
             ErrorKind::BadName => "bad name (1-32 bytes of a-z A-Z 0-9 - _ .)",
             ErrorKind::BadFileName => "bad file name (1-255 bytes, no spaces or control characters)",
             ErrorKind::BadValue => "bad value (boot: yes|no, ipc: auto|switch, device: serial)",
+            ErrorKind::BadLimit => {
+                "bad limit (memory: a multiple of 64K up to 4G; tables: 0 to 10000000 elements; stack: a multiple of 4K from 128K to 64M; sizes take a K, M or G suffix)"
+            }
             ErrorKind::DuplicateTask => "task name used twice",
             ErrorKind::DuplicateService => "service provided by two tasks",
         }

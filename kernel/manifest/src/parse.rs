@@ -1,6 +1,6 @@
 //! Parsing: `[task]` sections of `key = value` lines, checked once, then read without failure.
 
-use crate::{DEVICES, Error, ErrorKind, Ipc, List, MAX_FILE, MAX_NAME, Task};
+use crate::{DEVICES, Error, ErrorKind, Ipc, List, MAX_FILE, MAX_MEMORY, MAX_NAME, MAX_STACK, MAX_TABLE_ELEMENTS, MIN_STACK, Task};
 
 /// A manifest whose every line has been checked.
 #[derive(Clone, Copy, Debug)]
@@ -105,9 +105,12 @@ impl<'a> Sections<'a> {
             boot: false,
             ipc: Ipc::Auto,
             args: "",
+            memory: None,
+            tables: None,
+            stack: None,
             line,
         };
-        let mut seen = 0u8;
+        let mut seen = 0u16;
         while let Some(&(i, text)) = self.lines.peek() {
             let (key, value) = match classify(text) {
                 Some(Line::Header(_)) => break,
@@ -143,9 +146,23 @@ impl<'a> Iterator for Sections<'a> {
     }
 }
 
+/// A count or size: decimal digits with an optional `K`, `M` or `G` suffix (binary units).
+fn number(value: &str) -> Option<u64> {
+    let (digits, unit) = match value.as_bytes().last()? {
+        b'K' | b'k' => (&value[..value.len() - 1], 1 << 10),
+        b'M' | b'm' => (&value[..value.len() - 1], 1 << 20),
+        b'G' | b'g' => (&value[..value.len() - 1], 1 << 30),
+        _ => (value, 1),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse::<u64>().ok()?.checked_mul(unit)
+}
+
 /// Applies one `key = value` line to `task`; `seen` has a bit per key already given.
-fn set<'a>(task: &mut Task<'a>, seen: &mut u8, key: &str, value: &'a str) -> Result<(), ErrorKind> {
-    const KEYS: [&str; 7] = ["file", "provides", "reach", "device", "boot", "ipc", "args"];
+fn set<'a>(task: &mut Task<'a>, seen: &mut u16, key: &str, value: &'a str) -> Result<(), ErrorKind> {
+    const KEYS: [&str; 10] = ["file", "provides", "reach", "device", "boot", "ipc", "args", "memory", "tables", "stack"];
     let index = KEYS.iter().position(|k| *k == key).ok_or(ErrorKind::UnknownKey)?;
     if *seen & (1 << index) != 0 {
         return Err(ErrorKind::DuplicateKey);
@@ -163,6 +180,18 @@ fn set<'a>(task: &mut Task<'a>, seen: &mut u8, key: &str, value: &'a str) -> Res
         "ipc" if value == "auto" => task.ipc = Ipc::Auto,
         "ipc" if value == "switch" => task.ipc = Ipc::Switch,
         "args" => task.args = value,
+        "memory" => match number(value) {
+            Some(bytes) if bytes <= MAX_MEMORY && bytes.is_multiple_of(64 << 10) => task.memory = Some(bytes),
+            _ => return Err(ErrorKind::BadLimit),
+        },
+        "tables" => match number(value) {
+            Some(n) if n <= MAX_TABLE_ELEMENTS => task.tables = Some(n),
+            _ => return Err(ErrorKind::BadLimit),
+        },
+        "stack" => match number(value) {
+            Some(bytes) if (MIN_STACK..=MAX_STACK).contains(&bytes) && bytes.is_multiple_of(4096) => task.stack = Some(bytes),
+            _ => return Err(ErrorKind::BadLimit),
+        },
         _ => return Err(ErrorKind::BadValue),
     }
     Ok(())
@@ -230,7 +259,26 @@ ipc = switch
         assert_eq!(error("[a]\nfile = a\nipc = direct\n"), (3, ErrorKind::BadValue));
         assert_eq!(error("[a]\nfile = a\ndevice = serial, disk\n"), (3, ErrorKind::BadValue));
         assert_eq!(error("[a]\nfile = a\n[a]\nfile = b\n"), (3, ErrorKind::DuplicateTask));
+        for bad in ["memory = 100K", "memory = 8G", "memory = -64K", "memory = 64KB", "memory = K", "memory = 99999999999999999999G"] {
+            assert_eq!(error(&format!("[a]\nfile = a\n{bad}\n")), (3, ErrorKind::BadLimit), "{bad}");
+        }
+        for bad in ["tables = 10000001", "tables = 1.5", "stack = 64K", "stack = 65M", "stack = 130000"] {
+            assert_eq!(error(&format!("[a]\nfile = a\n{bad}\n")), (3, ErrorKind::BadLimit), "{bad}");
+        }
+        assert_eq!(error("[a]\nfile = a\nmemory = 1M\nmemory = 2M\n"), (4, ErrorKind::DuplicateKey));
         assert_eq!(error("[a]\nfile = a\nprovides = s\n[b]\nfile = a\nprovides = s\n"), (4, ErrorKind::DuplicateService));
+    }
+
+    #[test]
+    fn reads_limits() {
+        let m = Manifest::parse("[a]\nfile = a\nmemory = 16M\ntables = 2k\nstack = 256K\n[b]\nfile = b\nmemory = 0\nmemory_x = 1\n");
+        assert_eq!(m.unwrap_err(), Error { line: 9, kind: ErrorKind::UnknownKey });
+        let m = Manifest::parse("[a]\nfile = a\nmemory = 16M\ntables = 2k\nstack = 256K\n[b]\nfile = b\nmemory = 4G\ntables=0\n").unwrap();
+        let a = m.task("a").unwrap();
+        assert_eq!((a.memory, a.tables, a.stack), (Some(16 << 20), Some(2048), Some(256 << 10)));
+        let b = m.task("b").unwrap();
+        assert_eq!((b.memory, b.tables, b.stack), (Some(4 << 30), Some(0), None));
+        assert_eq!(Manifest::parse(SAMPLE).unwrap().task("client").unwrap().memory, None);
     }
 
     #[test]

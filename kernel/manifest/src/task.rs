@@ -47,6 +47,14 @@ pub struct Task<'a> {
     pub ipc: Ipc,
     /// The argument string its ARGS request returns (`args`, the rest of the line).
     pub args: &'a str,
+    /// Bytes its linear memory may grow to (`memory`, a multiple of 64 KiB); the kernel's
+    /// default when absent.
+    pub memory: Option<u64>,
+    /// Elements its tables may hold together (`tables`); the kernel's default when absent.
+    pub tables: Option<u64>,
+    /// Bytes of its thread's stack (`stack`, a multiple of 4 KiB); the kernel's default when
+    /// absent.
+    pub stack: Option<u64>,
     /// The line of its `[name]` header.
     pub line: usize,
 }

@@ -1,7 +1,9 @@
 //! The builtin functions compiled code calls (see `hayabusa_compiler::env::builtins`).
 //!
 //! Each receives the caller's vmctx, finds its instance there, and returns 0 or a failure
-//! status; the compiled code raises the trap.
+//! status; the compiled code raises the trap. The memory builtins check bounds first and then
+//! work in chunks of [`CHUNK`] bytes with a [`Platform::cancel_point`] after each, so a large
+//! fill or copy can be cancelled (table operations are bounded by the store's element limit).
 
 use crate::instance::InstanceInner;
 use crate::platform::Platform;
@@ -22,6 +24,23 @@ unsafe fn instance<'a, P: Platform>(vm: *const u64) -> &'a InstanceInner<P> {
 
 const FAIL: u32 = 1;
 
+/// Bytes a memory builtin handles between two cancel points.
+pub const CHUNK: u64 = 1 << 20;
+
+/// Runs `step(offset, len)` over `[0, len)` in chunks of [`CHUNK`], front to back or back to
+/// front, with a cancel point after each chunk but the last.
+fn chunked<P: Platform>(len: u64, backwards: bool, mut step: impl FnMut(u64, u64)) {
+    let chunks = len.div_ceil(CHUNK);
+    for i in 0..chunks {
+        let k = if backwards { chunks - 1 - i } else { i };
+        let at = k * CHUNK;
+        step(at, CHUNK.min(len - at));
+        if i + 1 < chunks {
+            P::cancel_point();
+        }
+    }
+}
+
 fn status(ok: bool) -> u32 {
     if ok { 0 } else { FAIL }
 }
@@ -37,27 +56,48 @@ extern "C" fn memory_fill<P: Platform>(vm: *const u64, dst: u32, val: u32, len: 
     // SAFETY: as above.
     let inst = unsafe { instance::<P>(vm) };
     let mem = inst.memory.as_ref().expect("validated: memory exists");
-    status(mem.fill(u64::from(dst), val as u8, u64::from(len)))
+    let (dst, len) = (u64::from(dst), u64::from(len));
+    if !mem.in_bounds(dst, len) {
+        return FAIL;
+    }
+    chunked::<P>(len, false, |at, n| {
+        mem.fill(dst + at, val as u8, n);
+    });
+    0
 }
 
 extern "C" fn memory_copy<P: Platform>(vm: *const u64, dst: u32, src: u32, len: u32) -> u32 {
     // SAFETY: as above.
     let inst = unsafe { instance::<P>(vm) };
     let mem = inst.memory.as_ref().expect("validated: memory exists");
-    status(mem.copy_from(mem, u64::from(dst), u64::from(src), u64::from(len)))
+    let (dst, src, len) = (u64::from(dst), u64::from(src), u64::from(len));
+    if !mem.in_bounds(dst, len) || !mem.in_bounds(src, len) {
+        return FAIL;
+    }
+    // Chunk by chunk in the order that reads every source byte before it is overwritten.
+    chunked::<P>(len, dst > src, |at, n| {
+        mem.copy_from(mem, dst + at, src + at, n);
+    });
+    0
 }
 
 extern "C" fn memory_init<P: Platform>(vm: *const u64, seg: u32, dst: u32, src: u32, len: u32) -> u32 {
     // SAFETY: as above.
     let inst = unsafe { instance::<P>(vm) };
     let mem = inst.memory.as_ref().expect("validated: memory exists");
-    let data = inst.data.lock();
-    let bytes = &data[seg as usize];
-    let (src, len) = (src as usize, len as usize);
-    match src.checked_add(len) {
-        Some(end) if end <= bytes.len() => status(mem.write(u64::from(dst), &bytes[src..end])),
-        _ => FAIL,
+    let (dst, src, len) = (u64::from(dst), u64::from(src), u64::from(len));
+    let segment_len = inst.data.lock()[seg as usize].len() as u64;
+    if src.checked_add(len).is_none_or(|end| end > segment_len) || !mem.in_bounds(dst, len) {
+        return FAIL;
     }
+    // The segment's lock is held for one chunk at a time (never at a cancel point). Only this
+    // instance's code drops segments, and it is busy here, so the segment stays as checked.
+    chunked::<P>(len, false, |at, n| {
+        let data = inst.data.lock();
+        let from = (src + at) as usize;
+        mem.write(dst + at, &data[seg as usize][from..from + n as usize]);
+    });
+    0
 }
 
 extern "C" fn data_drop<P: Platform>(vm: *const u64, seg: u32) {

@@ -3,6 +3,7 @@
 
 use crate::func::{FuncHandle, HostCtx, VMFuncRef};
 use crate::global::Global;
+use crate::limits::{ResourceLimits, TableBudget};
 use crate::memory::Memory;
 use crate::platform::Platform;
 use crate::table::Table;
@@ -101,17 +102,29 @@ impl<P: Platform> Clone for Instance<P> {
 /// instance whose initialisation failed half-way also stays here, as the spec requires.
 pub struct Store<P: Platform> {
     instances: Mutex<Vec<Instance<P>>>,
+    limits: ResourceLimits,
+    /// Table elements the store's instances may still create.
+    tables: Arc<TableBudget>,
 }
 
 impl<P: Platform> Default for Store<P> {
     fn default() -> Self {
-        Store { instances: Mutex::new(Vec::new()) }
+        Store::with_limits(ResourceLimits::UNLIMITED)
     }
 }
 
 impl<P: Platform> Store<P> {
     pub fn new() -> Store<P> {
         Store::default()
+    }
+
+    /// A store whose instances' memories and tables stay within `limits`.
+    pub fn with_limits(limits: ResourceLimits) -> Store<P> {
+        Store { instances: Mutex::new(Vec::new()), limits, tables: Arc::new(TableBudget::new(limits.table_elements)) }
+    }
+
+    pub fn limits(&self) -> ResourceLimits {
+        self.limits
     }
 }
 
@@ -217,14 +230,13 @@ impl<P: Platform> Instance<P> {
         let global_value = |i: u32| globals[i as usize].get().to_slot();
         for d in &info.tables[info.num_imported_tables as usize..] {
             let init = d.init.as_ref().map_or(0, |e| e.eval(&global_value, &func_ref));
-            let t = Table::new(d.elem, d.limits.min, d.limits.max, init)
-                .ok_or_else(|| InstantiateError::Resource("table too large".into()))?;
+            let t = Table::new_in(d.elem, d.limits.min, d.limits.max, init, Some(store.tables.clone())).map_err(res)?;
             tables.push(Arc::new(t));
         }
         if memory.is_none()
             && let Some(l) = info.memories.first()
         {
-            memory = Some(Arc::new(Memory::new(*l).map_err(res)?));
+            memory = Some(Arc::new(Memory::with_cap(*l, store.limits.memory_pages).map_err(res)?));
         }
 
         let elems: Vec<Vec<u64>> = info
@@ -232,10 +244,12 @@ impl<P: Platform> Instance<P> {
             .iter()
             .map(|s| s.items.iter().map(|e| e.eval(&global_value, &func_ref)).collect())
             .collect();
+        // Passive segments are kept for `memory.init`; active ones are written from `wasm` by
+        // `initialise` and never copied (a module's data may be most of its size).
         let mut data: Vec<Vec<u8>> = Vec::with_capacity(info.data.len());
         for d in &info.data {
             let bytes = wasm.get(d.bytes.clone()).ok_or_else(|| res("data segment outside the module binary".into()))?;
-            data.push(bytes.to_vec());
+            data.push(if matches!(d.mode, SegmentMode::Passive) { bytes.to_vec() } else { Vec::new() });
         }
 
         let builtins = crate::builtins::table::<P>();
@@ -282,12 +296,13 @@ impl<P: Platform> Instance<P> {
         inner.vmctx.set(v);
         let instance = Instance(inner);
         store.instances.lock().push(instance.clone());
-        instance.initialise()?;
+        instance.initialise(wasm)?;
         Ok(instance)
     }
 
-    /// Element segments, then data segments, then the start function (Wasm 2.0 order).
-    fn initialise(&self) -> Result<(), InstantiateError> {
+    /// Element segments, then data segments (active ones read from `wasm`), then the start
+    /// function (Wasm 2.0 order).
+    fn initialise(&self, wasm: &[u8]) -> Result<(), InstantiateError> {
         let inner = &self.0;
         let info = &inner.module.info;
         let global_value = |i: u32| inner.globals[i as usize].get().to_slot();
@@ -305,12 +320,13 @@ impl<P: Platform> Instance<P> {
                 SegmentMode::Passive => {}
             }
         }
-        for (i, seg) in info.data.iter().enumerate() {
+        for seg in &info.data {
             if let SegmentMode::Active { offset, .. } = &seg.mode {
                 let at = offset.eval(&global_value, &func_ref) as u32;
-                let bytes = core::mem::take(&mut inner.data.lock()[i]);
+                // Checked in `new`: the segment lies inside `wasm`.
+                let bytes = &wasm[seg.bytes.clone()];
                 let mem = inner.memory.as_ref().expect("validated: memory exists");
-                if !mem.write(u64::from(at), &bytes) {
+                if !mem.write(u64::from(at), bytes) {
                     return Err(InstantiateError::Trap(Trap::new(TrapKind::MemoryOutOfBounds)));
                 }
             }

@@ -31,19 +31,36 @@ pub struct Memory<P: Platform> {
     base: usize,
     /// `length` changes under the `handle` lock only; compiled code reads it: see [`VmCell`].
     vm: Box<VmCell<VMMemory>>,
+    /// The maximum the module declared.
     pub max_pages: Option<u64>,
+    /// The most pages it may have: the declared maximum, [`MAX_PAGES`] and the store's limit.
+    cap_pages: u64,
 }
 
 impl<P: Platform> Memory<P> {
     /// A memory of `limits.min` pages, growable to `limits.max` (at most [`MAX_PAGES`]).
     pub fn new(limits: Limits) -> Result<Self, String> {
+        Self::with_cap(limits, MAX_PAGES)
+    }
+
+    /// [`Memory::new`], never larger than `cap_pages` pages (the store's limit).
+    pub fn with_cap(limits: Limits, cap_pages: u64) -> Result<Self, String> {
         if limits.min > limits.max.unwrap_or(MAX_PAGES).min(MAX_PAGES) {
             return Err("initial memory size too large".into());
+        }
+        if limits.min > cap_pages {
+            return Err(alloc::format!(
+                "memory of {} pages ({} KiB): over the limit of {cap_pages} pages ({} KiB)",
+                limits.min,
+                limits.min * 64,
+                cap_pages * 64
+            ));
         }
         let handle = P::reserve_memory(limits.min * PAGE_SIZE)?;
         let base = P::memory_base(&handle);
         let vm = Box::new(VmCell::new(VMMemory { base: base as *mut u8, length: limits.min * PAGE_SIZE }));
-        Ok(Memory { handle: Mutex::new(handle), base, vm, max_pages: limits.max })
+        let cap_pages = cap_pages.min(limits.max.unwrap_or(MAX_PAGES)).min(MAX_PAGES);
+        Ok(Memory { handle: Mutex::new(handle), base, vm, max_pages: limits.max, cap_pages })
     }
 
     pub fn vm_ptr(&self) -> *mut VMMemory {
@@ -69,7 +86,7 @@ impl<P: Platform> Memory<P> {
         let mut handle = self.handle.lock();
         let old = self.pages();
         let new = old.checked_add(delta)?;
-        if new > self.max_pages.unwrap_or(MAX_PAGES).min(MAX_PAGES) {
+        if new > self.cap_pages {
             return None;
         }
         P::set_accessible(&mut handle, new * PAGE_SIZE).ok()?;

@@ -61,4 +61,11 @@ pub trait Platform: 'static {
     /// during the call, with its limit far enough above its lowest address for the platform's
     /// own code (builtins, host functions, fault handlers) below the deepest Wasm frame.
     unsafe fn enter(trampoline: usize, callee: usize, vmctx: usize, values: &mut [u64], stack: Option<CallStack>) -> Result<(), Trap>;
+
+    /// Called by long builtins (`memory.fill`, `memory.copy`, `memory.init`) between chunks of
+    /// [`crate::builtins::CHUNK`] bytes, on the thread running the call: a platform that cancels
+    /// calls (the kernel's `kill`) abandons the running call here, returning through
+    /// [`Platform::enter`] as a trap. The builtin holds no lock and owns nothing that needs
+    /// dropping at that point. By default, nothing.
+    fn cancel_point() {}
 }

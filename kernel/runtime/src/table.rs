@@ -1,8 +1,11 @@
 //! Tables of references, described to compiled code by a `VMTable { elements, length }`.
 
+use crate::limits::TableBudget;
 use crate::vmcell::VmCell;
 use alloc::boxed::Box;
-use alloc::vec;
+use alloc::format;
+use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use hayabusa_compiler::ValType;
 use spin::Mutex;
@@ -26,16 +29,44 @@ pub struct Table {
     /// (see [`VmCell`] for why that is sound); the lock serialises the runtime's own
     /// operations, above all `grow`, which moves the buffer.
     storage: Mutex<Vec<u64>>,
+    /// The store's element budget, charged with the table's length (given back on drop).
+    budget: Option<Arc<TableBudget>>,
+}
+
+/// A vector of `len` copies of `init`, or None when the allocator has no room.
+fn try_filled(len: u64, init: u64) -> Option<Vec<u64>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(usize::try_from(len).ok()?).ok()?;
+    v.resize(len as usize, init);
+    Some(v)
 }
 
 impl Table {
+    /// A table of `min` elements, or None if that is more than [`MAX_ELEMENTS`] or the
+    /// allocator has no room.
     pub fn new(elem: ValType, min: u64, max: Option<u64>, init: u64) -> Option<Table> {
+        Self::new_in(elem, min, max, init, None).ok()
+    }
+
+    /// [`Table::new`], charging `budget` (when given) with its elements now and as it grows.
+    /// The error says why it cannot be made.
+    pub fn new_in(elem: ValType, min: u64, max: Option<u64>, init: u64, budget: Option<Arc<TableBudget>>) -> Result<Table, String> {
         if min > MAX_ELEMENTS {
-            return None;
+            return Err(format!("table of {min} elements: more than the runtime's limit of {MAX_ELEMENTS}"));
         }
-        let mut storage = vec![init; min as usize];
+        if let Some(b) = &budget
+            && !b.take(min)
+        {
+            return Err(format!("table of {min} elements: over the limit ({} elements left)", b.left()));
+        }
+        let Some(mut storage) = try_filled(min, init) else {
+            if let Some(b) = &budget {
+                b.give(min);
+            }
+            return Err(format!("out of memory for a table of {min} elements"));
+        };
         let vm = VMTable { elements: storage.as_mut_ptr(), length: min };
-        Some(Table { elem, max, vm: Box::new(VmCell::new(vm)), storage: Mutex::new(storage) })
+        Ok(Table { elem, max, vm: Box::new(VmCell::new(vm)), storage: Mutex::new(storage), budget })
     }
 
     pub fn vm_ptr(&self) -> *mut VMTable {
@@ -69,6 +100,17 @@ impl Table {
         let old = e.len() as u64;
         let new = old.checked_add(delta)?;
         if new > self.max.unwrap_or(u64::from(u32::MAX)) || new > MAX_ELEMENTS {
+            return None;
+        }
+        if let Some(b) = &self.budget
+            && !b.take(delta)
+        {
+            return None;
+        }
+        if e.try_reserve_exact(delta as usize).is_err() {
+            if let Some(b) = &self.budget {
+                b.give(delta);
+            }
             return None;
         }
         e.resize(new as usize, init);
@@ -119,6 +161,14 @@ impl Table {
                 true
             }
             _ => false,
+        }
+    }
+}
+
+impl Drop for Table {
+    fn drop(&mut self) {
+        if let Some(b) = &self.budget {
+            b.give(self.storage.get_mut().len() as u64);
         }
     }
 }

@@ -28,7 +28,8 @@ pub static COMMANDS: &[Command] = &[
     Command { name: "vmtest", usage: "vmtest", help: "reserve 8 GiB lazily, touch, shrink, release", run: super::selftest::vm },
     Command { name: "ps", usage: "ps", help: "list tasks and threads", run: super::tasks::ps },
     Command { name: "run", usage: "run NAME [ARGS]", help: "start a task of the manifest (see programs)", run: super::tasks::run },
-    Command { name: "kill", usage: "kill ID", help: "end a task", run: super::tasks::kill },
+    Command { name: "spawn", usage: "spawn N NAME [ARGS]", help: "start N tasks of NAME (load and limit tests)", run: super::tasks::spawn },
+    Command { name: "kill", usage: "kill ID|NAME", help: "end a task, or every task of that name", run: super::tasks::kill },
     Command { name: "services", usage: "services", help: "registered services, their tasks and IPC paths", run: super::tasks::services },
     Command { name: "bench", usage: "bench ipc [N]", help: "IPC round-trip latency, direct and switch path", run: super::bench::run },
     Command { name: "killthread", usage: "killthread ID", help: "end a kernel thread", run: super::tasks::kill_thread },
@@ -104,6 +105,13 @@ fn mem(_: &[&str]) -> Outcome {
         s.reservations,
         s.reserved_bytes >> 20,
         s.lazy_faults
+    );
+    kprintln!(
+        "for tasks: {} frames ({} MiB) may still be promised or mapped; {} promised to linear memories, not yet mapped; {} kept for the heap",
+        s.for_tasks,
+        s.for_tasks * 4 / 1024,
+        s.promised,
+        crate::mm::HEAP_RESERVE_FRAMES
     );
     Outcome::Continue
 }

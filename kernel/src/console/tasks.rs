@@ -47,15 +47,43 @@ pub fn run(args: &[&str]) -> Outcome {
     Outcome::Continue
 }
 
-/// `kill ID`: ends a task.
+/// `spawn N NAME [ARGS]`: starts N tasks of the manifest's NAME, stopping at the first refusal.
+pub fn spawn(args: &[&str]) -> Outcome {
+    let (Some(Ok(count)), Some(name)) = (args.first().map(|n| n.parse::<usize>()), args.get(1)) else {
+        kprintln!("usage: spawn N NAME [ARGS]");
+        return Outcome::Continue;
+    };
+    let joined: String = args[2..].join(" ");
+    let task_args = if args.len() > 2 { Some(joined.as_str()) } else { None };
+    let mut ids = (0, 0);
+    for started in 0..count {
+        match task::start(name, task_args) {
+            Ok(id) if started == 0 => ids = (id, id),
+            Ok(id) => ids.1 = id,
+            Err(e) => {
+                kprintln!("spawn: started {started} of {count} {name} tasks; then refused: {e}");
+                return Outcome::Continue;
+            }
+        }
+    }
+    kprintln!("spawn: started {count} {name} tasks (ids {} to {})", ids.0, ids.1);
+    Outcome::Continue
+}
+
+/// `kill ID` ends a task; `kill NAME`, every task of that name.
 pub fn kill(args: &[&str]) -> Outcome {
-    match args.first().map(|a| a.parse::<i32>()) {
-        Some(Ok(id)) => match task::kill(id) {
+    match args.first().map(|a| (a, a.parse::<i32>())) {
+        Some((_, Ok(id))) => match task::kill(id) {
             Ok((name, true)) => kprintln!("killed task {id} ({name})"),
             Ok((name, false)) => kprintln!("task {id} ({name}) is ending (still in the kernel)"),
             Err(task::KillError::NoSuchTask) => kprintln!("error: no task {id} (see ps)"),
         },
-        _ => kprintln!("usage: kill ID"),
+        Some((name, Err(_))) => match task::kill_named(name) {
+            (0, _) => kprintln!("error: no task named {name} (see ps)"),
+            (marked, gone) if gone == marked => kprintln!("killed {marked} {name} tasks"),
+            (marked, gone) => kprintln!("killed {gone} of {marked} {name} tasks; the rest are ending"),
+        },
+        None => kprintln!("usage: kill ID|NAME"),
     }
     Outcome::Continue
 }

@@ -65,6 +65,14 @@ impl<V> TaskMap<V> {
         &mut self.entries[at].1
     }
 
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     pub fn contains_key(&self, key: TaskId) -> bool {
         self.position(key).is_some()
     }

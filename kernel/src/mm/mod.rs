@@ -1,5 +1,6 @@
 //! Memory management: physical frames, the kernel's page tables, the heap, and lazily mapped
 //! virtual reservations (the future home of each Wasm linear memory).
+pub mod commit;
 pub mod frame;
 pub mod heap;
 pub mod layout;
@@ -13,6 +14,7 @@ use bootloader_api::info::{MemoryRegionKind, MemoryRegions};
 use crate::arch::irqlock::IrqMutex;
 use x86_64::structures::idt::PageFaultErrorCode;
 
+use commit::Commit;
 use frame::{FrameBitmap, FrameStats};
 use paging::{MapError, PageTables};
 pub use reserve::ReserveError;
@@ -22,6 +24,25 @@ struct Memory {
     frames: FrameBitmap<'static>,
     tables: PageTables,
     mmio_next: u64,
+    commit: Commit,
+}
+
+/// Frames kept for the kernel heap (16 MiB): tasks can neither be promised nor have mapped for
+/// them the last this many frames (see [`commit`]).
+pub const HEAP_RESERVE_FRAMES: u64 = 4096;
+
+/// Page-table frames an eager mapping of a few pages may need besides its pages.
+const TABLE_SLACK: u64 = 4;
+
+impl Memory {
+    fn free(&self) -> u64 {
+        self.frames.stats().free
+    }
+
+    /// Whether `pages` pages may be mapped now for a task (stacks, code, device windows).
+    fn fits_for_task(&self, pages: u64) -> bool {
+        self.commit.may_map_for_task(self.free(), pages + pages.div_ceil(512) + TABLE_SLACK)
+    }
 }
 
 static MEMORY: IrqMutex<Option<Memory>> = IrqMutex::new(None);
@@ -62,12 +83,16 @@ pub fn init(regions: &MemoryRegions, phys_offset: u64) {
     // SAFETY: the bootloader mapped all physical memory at `phys_offset` (asserted above) and
     // this is the only place that builds a `PageTables`.
     let tables = unsafe { PageTables::active(phys_offset) };
-    *MEMORY.lock() = Some(Memory { frames, tables, mmio_next: layout::MMIO_START });
+    *MEMORY.lock() = Some(Memory { frames, tables, mmio_next: layout::MMIO_START, commit: Commit::new(HEAP_RESERVE_FRAMES) });
 }
 
 /// Maps [start, end) of the heap area to fresh frames (called by the heap's memory source).
 fn map_heap(start: u64, end: u64) -> Result<(), MapError> {
     with_memory(|m| {
+        let pages = (end - start) / 4096;
+        if !m.commit.may_map_for_heap(m.free(), pages + pages.div_ceil(512) + TABLE_SLACK) {
+            return Err(MapError::OutOfFrames);
+        }
         for va in (start..end).step_by(4096) {
             m.tables.map_zeroed(va, paging::DATA, &mut m.frames)?;
         }
@@ -82,7 +107,7 @@ pub fn map_mmio(phys: u64, size: u64) -> Result<u64, MapError> {
         let first = phys & !0xfff;
         let pages = (phys + size - first).div_ceil(4096);
         let base = m.mmio_next;
-        if base + pages * 4096 > layout::MMIO_END {
+        if base + pages * 4096 > layout::MMIO_END || !m.fits_for_task(pages) {
             return Err(MapError::OutOfFrames);
         }
         for i in 0..pages {
@@ -94,8 +119,9 @@ pub fn map_mmio(phys: u64, size: u64) -> Result<u64, MapError> {
 }
 
 /// Resolves a page fault on a not-present page inside the accessible part of a reservation by
-/// mapping a zeroed frame. Returns false when the fault is not ours to fix. Never blocks: if the
-/// memory manager is busy (a fault inside it), the fault is reported as unhandled.
+/// mapping a zeroed frame, one promised when the page was made accessible (so a frame is there).
+/// Returns false when the fault is not ours to fix. Never blocks: if the memory manager is busy
+/// (a fault inside it), the fault is reported as unhandled.
 pub fn handle_page_fault(addr: u64, code: PageFaultErrorCode) -> bool {
     if code.contains(PageFaultErrorCode::PROTECTION_VIOLATION) {
         return false;
@@ -105,6 +131,7 @@ pub fn handle_page_fault(addr: u64, code: PageFaultErrorCode) -> bool {
     let Some(m) = guard.as_mut() else { return false };
     match m.tables.map_zeroed(page, paging::DATA, &mut m.frames) {
         Ok(()) => {
+            m.commit.page_mapped();
             LAZY_FAULTS.fetch_add(1, Ordering::Relaxed);
             true
         }
@@ -112,12 +139,14 @@ pub fn handle_page_fault(addr: u64, code: PageFaultErrorCode) -> bool {
     }
 }
 
-/// A lazily mapped virtual range. Pages in its accessible prefix are mapped (zeroed) on first
-/// touch; touching the rest faults. Dropping it unmaps whatever was touched.
+/// A virtual range. A lazy one maps the pages of its accessible prefix (zeroed) on first touch,
+/// with frames promised when they became accessible; touching the rest faults. A stack is mapped
+/// in full when made. Dropping it unmaps whatever is mapped and returns the promises.
 #[derive(Debug)]
 pub struct Reservation {
     start: u64,
     len: u64,
+    lazy: bool,
 }
 
 impl Reservation {
@@ -133,12 +162,29 @@ impl Reservation {
         self.len == 0
     }
 
-    /// Makes the first `bytes` touchable. Shrinking unmaps the pages beyond.
+    /// Makes the first `bytes` of a lazy reservation touchable. Growing promises frames for the
+    /// new pages, or fails with [`ReserveError::OutOfMemory`] (nothing changed) when tasks may
+    /// not have that many more; shrinking unmaps the pages beyond and returns their promises.
     pub fn set_accessible(&self, bytes: u64) -> Result<(), ReserveError> {
-        let old = RESERVATIONS.lock().set_accessible(self.start, bytes)?;
-        if bytes < old {
+        assert!(self.lazy, "a stack's accessible part is fixed");
+        let mut regions = RESERVATIONS.lock();
+        let old = regions.find(self.start).ok_or(ReserveError::NotFound(self.start))?.accessible;
+        if bytes > old {
+            if bytes > self.len {
+                return Err(ReserveError::BadSize);
+            }
+            if !with_memory(|m| m.commit.grow(m.free(), old, bytes)) {
+                return Err(ReserveError::OutOfMemory);
+            }
+            regions.set_accessible(self.start, bytes)?;
+        } else if bytes < old {
+            // Out of the table first, so no fault maps a page behind the unmapping.
+            regions.set_accessible(self.start, bytes)?;
             let from = (self.start + bytes).next_multiple_of(4096);
-            with_memory(|m| m.tables.unmap_range(from, self.start + old, &mut m.frames));
+            with_memory(|m| {
+                let unmapped = m.tables.unmap_range(from, self.start + old, &mut m.frames);
+                m.commit.shrink(old, bytes, unmapped);
+            });
         }
         Ok(())
     }
@@ -148,17 +194,26 @@ impl Drop for Reservation {
     fn drop(&mut self) {
         let released = RESERVATIONS.lock().release(self.start);
         if let Ok(region) = released {
-            with_memory(|m| m.tables.unmap_range(region.start, region.start + region.len, &mut m.frames));
+            with_memory(|m| {
+                let unmapped = m.tables.unmap_range(region.start, region.start + region.len, &mut m.frames);
+                if self.lazy {
+                    m.commit.shrink(region.accessible, 0, unmapped);
+                }
+            });
         }
     }
 }
 
 /// Reserves `len` bytes of virtual address space (rounded up to 4 KiB) of which the first
-/// `accessible` bytes may be touched. No page is mapped until it is touched.
+/// `accessible` bytes may be touched: promised frames now, mapped when touched. Fails with
+/// [`ReserveError::OutOfMemory`] when tasks may not be promised that many frames.
 pub fn reserve(len: u64, accessible: u64) -> Result<Reservation, ReserveError> {
     let len = len.next_multiple_of(4096);
-    let start = RESERVATIONS.lock().reserve(len, accessible)?;
-    Ok(Reservation { start, len })
+    let start = RESERVATIONS.lock().reserve(len, 0)?;
+    // From here on, dropping `reservation` releases the range (and its promises).
+    let reservation = Reservation { start, len, lazy: true };
+    reservation.set_accessible(accessible)?;
+    Ok(reservation)
 }
 
 /// A kernel stack of `size` bytes above a `guard`-byte guard, all of it mapped now: a stack
@@ -168,8 +223,11 @@ pub fn reserve_stack(size: u64, guard: u64) -> Result<Reservation, ReserveError>
     let (size, guard) = (size.next_multiple_of(4096), guard.next_multiple_of(4096));
     let len = size + guard;
     let start = RESERVATIONS.lock().reserve_guarded(len, guard, len)?;
-    let reservation = Reservation { start, len };
+    let reservation = Reservation { start, len, lazy: false };
     let mapped = with_memory(|m| {
+        if !m.fits_for_task(size / 4096) {
+            return Err(MapError::OutOfFrames);
+        }
         (start + guard..start + len).step_by(4096).try_for_each(|va| m.tables.map_zeroed(va, paging::DATA, &mut m.frames))
     });
     // On failure, dropping the reservation unmaps what was mapped.
@@ -215,6 +273,9 @@ pub fn map_code(code: &[u8]) -> Result<CodeMapping, MapError> {
     // From here on, dropping `mapping` undoes whatever was mapped.
     let mapping = CodeMapping { start, len };
     with_memory(|m| -> Result<(), MapError> {
+        if !m.fits_for_task(len / 4096) {
+            return Err(MapError::OutOfFrames);
+        }
         for (i, va) in (start..start + len).step_by(4096).enumerate() {
             m.tables.map_zeroed(va, paging::DATA, &mut m.frames)?;
             let (pa, _) = m.tables.translate(va).ok_or(MapError::NotMapped(va))?;
@@ -238,17 +299,23 @@ pub struct MemStats {
     pub reservations: usize,
     pub reserved_bytes: u64,
     pub lazy_faults: u64,
+    /// Frames promised to linear memories and not yet mapped.
+    pub promised: u64,
+    /// Frames tasks may still be promised or have mapped for them (free, minus the promises and
+    /// the heap's reserve).
+    pub for_tasks: u64,
 }
 
 /// Current memory counters.
 pub fn stats() -> MemStats {
     let heap = heap::stats();
-    let frames = with_memory(|m| m.frames.stats());
+    let (frames, promised, for_tasks) = with_memory(|m| (m.frames.stats(), m.commit.outstanding(), m.commit.available(m.free())));
     let (reservations, reserved_bytes) = {
         let r = RESERVATIONS.lock();
         (r.count(), r.reserved_bytes())
     };
-    MemStats { frames, heap, reservations, reserved_bytes, lazy_faults: LAZY_FAULTS.load(Ordering::Relaxed) }
+    let lazy_faults = LAZY_FAULTS.load(Ordering::Relaxed);
+    MemStats { frames, heap, reservations, reserved_bytes, lazy_faults, promised, for_tasks }
 }
 
 /// Makes the mapped kernel page at `va` read-only or read-write again.

@@ -29,6 +29,17 @@ pub enum ReserveError {
     OutOfMemory,
 }
 
+impl core::fmt::Display for ReserveError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            ReserveError::BadSize => write!(f, "bad size"),
+            ReserveError::NoSpace => write!(f, "no virtual address space left"),
+            ReserveError::NotFound(at) => write!(f, "no reservation at {at:#x}"),
+            ReserveError::OutOfMemory => write!(f, "out of memory"),
+        }
+    }
+}
+
 /// The set of reservations inside one virtual area.
 pub struct Reservations {
     area_start: u64,

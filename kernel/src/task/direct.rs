@@ -18,6 +18,7 @@ use crate::ipc::message::{Reply, check_reply, deliver};
 use crate::ipc::rendezvous::Effect;
 use crate::sched;
 use crate::wasm::memory::with_two_exclusive;
+use crate::wasm::trap;
 use crate::wasm::platform::Memory;
 
 /// Runs a direct call of `ctl`'s task to the server of `ep`, which this thread has claimed
@@ -41,8 +42,15 @@ pub(super) fn serve(ctl: &Ctl, caller_mem: &Memory, ep: &Endpoint, from: TaskId,
             steps::step(3);
             match ran {
                 Err(trap) => {
-                    // A trap (or a kill that cancelled the handler) ends the server.
-                    let threads = TABLE.lock().mark_ending(ep.id, End::Trapped(trap));
+                    // A trap (or a kill that cancelled the handler) ends the server, and so does
+                    // a handler abandoned because this caller was killed and it did not return
+                    // within its grace (its state was left mid-handler).
+                    let why = if trap.cause == Some(u32::from(trap::ABANDONED)) {
+                        End::Abandoned { caller }
+                    } else {
+                        End::Trapped(trap)
+                    };
+                    let threads = TABLE.lock().mark_ending(ep.id, why);
                     wake_all(threads);
                     Err(Error::PeerDied)
                 }

@@ -30,9 +30,9 @@ use core::sync::atomic::{AtomicBool, Ordering};
 
 use hayabusa_abi::{Error, MSG_SIZE};
 use hayabusa_compiler::module::ValType;
-use hayabusa_compiler::{BoundsChecks, OptLevel};
+use hayabusa_compiler::{BoundsChecks, CompiledModule, OptLevel};
 use hayabusa_manifest::{Ipc, Task as Entry};
-use hayabusa_runtime::Trap;
+use hayabusa_runtime::{ResourceLimits, Trap};
 
 use crate::arch::irqlock::IrqMutex;
 use crate::ipc::TaskId;
@@ -47,9 +47,30 @@ use crate::wasm::platform::{Extern, FuncHandle, Instance, Memory, Store};
 use crate::wasm::trap;
 use crate::{kprintln, programs, time};
 
-/// Stack of a task's thread. Compiled code stops 64 KiB above its bottom (the stack limit), so
-/// deep recursion in a task traps with stack exhaustion and never reaches the guard page.
+/// Stack of a task's thread unless its manifest entry says `stack =`. Compiled code stops 64 KiB
+/// above its bottom (the stack limit), so deep recursion in a task traps with stack exhaustion
+/// and never reaches the guard page.
 pub const TASK_STACK: u64 = 1 << 20;
+/// How large a task's linear memory may grow unless its manifest entry says `memory =`.
+pub const DEFAULT_MEMORY: u64 = 64 << 20;
+/// How many table elements a task may hold unless its manifest entry says `tables =`.
+pub const DEFAULT_TABLE_ELEMENTS: u64 = 100_000;
+/// Tasks alive at once, at most (each costs a thread, a stack and table entries).
+pub const MAX_TASKS: usize = 2048;
+/// The largest module the kernel compiles, in bytes. The bytes stay in the ramdisk; this bounds
+/// the compiler's work and memory, which the console waits for.
+pub const MAX_MODULE_BYTES: usize = 32 << 20;
+/// The most functions a module may define: compile time and the compiler's memory grow with
+/// them (about 1 ms per small function under emulation), and the console waits for the compile.
+pub const MAX_FUNCTIONS: u32 = 20_000;
+
+/// The resource limits of a task started from `entry`.
+fn limits_of(entry: &Entry) -> ResourceLimits {
+    ResourceLimits {
+        memory_pages: entry.memory.unwrap_or(DEFAULT_MEMORY) / hayabusa_runtime::memory::PAGE_SIZE,
+        table_elements: entry.tables.unwrap_or(DEFAULT_TABLE_ELEMENTS),
+    }
+}
 
 /// What a task's imports reach without the table: its id and kill flag, shared with its thread,
 /// its linear memory, and its links to the servers it calls directly.
@@ -91,6 +112,9 @@ pub enum End {
     Exited(i32),
     Trapped(Trap),
     Killed,
+    /// Its direct-path handler, run by `caller`, was abandoned: the caller was killed and the
+    /// handler did not return within `wasm::trap::GRACE_TICKS`.
+    Abandoned { caller: TaskId },
     /// It could not be instantiated or has no usable `_start`.
     LoadFailed(String),
 }
@@ -209,6 +233,10 @@ pub enum StartError {
     NoThread,
     /// A task of this name runs already and provides a service that is still registered.
     ServiceRunning(&'static str),
+    /// [`MAX_TASKS`] tasks are alive.
+    TooManyTasks,
+    /// The module is larger than [`MAX_MODULE_BYTES`] or defines more than [`MAX_FUNCTIONS`].
+    TooLarge(String),
 }
 
 impl core::fmt::Display for StartError {
@@ -218,10 +246,35 @@ impl core::fmt::Display for StartError {
             StartError::UnknownTask => write!(f, "no such task in the manifest (see `programs`)"),
             StartError::MissingModule(file) => write!(f, "the ramdisk has no {file}"),
             StartError::Compile(e) => write!(f, "compile error: {e}"),
-            StartError::NoThread => write!(f, "no memory for the task's thread"),
+            StartError::NoThread => write!(f, "out of memory for the task's thread and stack"),
+            StartError::TooManyTasks => write!(f, "{MAX_TASKS} tasks are running already (the limit)"),
+            StartError::TooLarge(why) => write!(f, "module refused: {why}"),
             StartError::ServiceRunning(name) => write!(f, "service {name} is provided by a running task"),
         }
     }
+}
+
+/// Modules compiled so far, by ramdisk file, with their compile time: a module is compiled once
+/// and every task started from it shares the result (each instance still loads its own copy
+/// of the code). Bounded by the ramdisk's files; kept for the kernel's life.
+static COMPILED: IrqMutex<Vec<(&'static str, Arc<CompiledModule>, u64)>> = IrqMutex::new(Vec::new());
+
+/// The compiled module of ramdisk file `file` (bytes `wasm`), compiled now if it was not yet
+/// (outside the lock: a compile takes a while), and how long its compile took.
+fn compiled(file: &'static str, wasm: &'static [u8]) -> Result<(Arc<CompiledModule>, u64), StartError> {
+    if let Some((_, module, ns)) = COMPILED.lock().iter().find(|(f, ..)| *f == file) {
+        return Ok((module.clone(), *ns));
+    }
+    let (module, ns) = jit::compile(wasm, OptLevel::Speed, BoundsChecks::Guard).map_err(|e| match e {
+        CompileError::Wasm(e) => StartError::Compile(e.to_string()),
+        CompileError::NoStack => StartError::NoThread,
+    })?;
+    let module = Arc::new(module);
+    let mut cache = COMPILED.lock();
+    if !cache.iter().any(|(f, ..)| *f == file) {
+        cache.push((file, module.clone(), ns));
+    }
+    Ok((module, ns))
 }
 
 /// Starts the manifest's task `name` with `args` (`None`: the manifest's `args`). Compiles the
@@ -235,10 +288,17 @@ pub fn start(name: &str, args: Option<&str>) -> Result<TaskId, StartError> {
     {
         return Err(StartError::ServiceRunning(service));
     }
-    let (module, compile_ns) = jit::compile(wasm.to_vec(), OptLevel::Speed, BoundsChecks::Guard).map_err(|e| match e {
-        CompileError::Wasm(e) => StartError::Compile(e.to_string()),
-        CompileError::NoStack => StartError::NoThread,
-    })?;
+    if TABLE.lock().tasks.len() >= MAX_TASKS {
+        return Err(StartError::TooManyTasks);
+    }
+    if wasm.len() > MAX_MODULE_BYTES {
+        return Err(StartError::TooLarge(format!("{} bytes, more than the limit of {MAX_MODULE_BYTES}", wasm.len())));
+    }
+    let functions = hayabusa_compiler::module::defined_functions(wasm);
+    if functions > MAX_FUNCTIONS {
+        return Err(StartError::TooLarge(format!("{functions} functions, more than the limit of {MAX_FUNCTIONS}")));
+    }
+    let (module, compile_ns) = compiled(entry.file, wasm)?;
     let code_bytes = module.image.code.len();
     let args = String::from(args.unwrap_or(entry.args));
     let ctl = {
@@ -273,11 +333,12 @@ pub fn start(name: &str, args: Option<&str>) -> Result<TaskId, StartError> {
     let id = ctl.id;
     let task_ctl = ctl.clone();
     // Spawned unlocked (mapping the stack takes a while); the thread waits until it is entered.
-    let spawned = sched::spawn_with_stack(entry.name, TASK_STACK, move || {
+    let limits = limits_of(&entry);
+    let spawned = sched::spawn_with_stack(entry.name, entry.stack.unwrap_or(TASK_STACK), move || {
         while TABLE.lock().tasks.get(task_ctl.id).is_some_and(|t| t.thread == 0) {
             sched::yield_now();
         }
-        let end = run(&task_ctl, module, wasm);
+        let end = run(&task_ctl, module, wasm, limits);
         finish(&task_ctl, end);
     });
     let mut table = TABLE.lock();
@@ -296,14 +357,14 @@ pub fn start(name: &str, args: Option<&str>) -> Result<TaskId, StartError> {
 }
 
 /// The task's thread: instantiate, bind, run `_start`.
-fn run(ctl: &Arc<Ctl>, module: hayabusa_compiler::CompiledModule, wasm: &[u8]) -> End {
+fn run(ctl: &Arc<Ctl>, module: Arc<CompiledModule>, wasm: &[u8], limits: ResourceLimits) -> End {
     let imports = imports::for_task(ctl);
     let resolve = |module: &str, name: &str| {
         let (_, f) = imports.iter().find(|(n, _)| module == hayabusa_abi::IMPORT_MODULE && *n == name)?;
         Some(Extern::Func(f.clone()))
     };
-    let store = Store::new();
-    let instance = match as_owner(ctl, || Instance::new(&store, Arc::new(module), wasm, &resolve)) {
+    let store = Store::with_limits(limits);
+    let instance = match as_owner(ctl, || Instance::new(&store, module, wasm, &resolve)) {
         Ok(instance) => instance,
         Err(e) => return End::LoadFailed(format!("instantiation failed: {e}")),
     };
@@ -412,6 +473,10 @@ fn finish(ctl: &Ctl, end: End) {
         End::Exited(0) => kprintln!("{who} exited"),
         End::Exited(code) => kprintln!("{who} exited with code {code}"),
         End::Killed => kprintln!("{who} killed"),
+        End::Abandoned { caller } => kprintln!(
+            "{who} ended: its handler did not return within {} ms after its caller, task {caller}, was killed",
+            trap::GRACE_TICKS * 1000 / time::TICK_HZ
+        ),
         End::LoadFailed(why) => kprintln!("{who} failed to start: {why}"),
         End::Trapped(t) => {
             let cause = t.cause.map(|v| format!(" (CPU vector {v})")).unwrap_or_default();
@@ -440,6 +505,30 @@ pub fn kill(id: TaskId) -> Result<(String, bool), KillError> {
     };
     wake_all(threads);
     Ok((name, wait_gone(id, 1000)))
+}
+
+/// Ends every task named `name` (as [`kill`], waiting up to a second and a millisecond per task
+/// for them all). Returns how many were marked and how many are gone.
+pub fn kill_named(name: &str) -> (usize, usize) {
+    let (ids, threads) = {
+        let mut table = TABLE.lock();
+        let ids: Vec<TaskId> = table.tasks.iter().filter(|(_, t)| t.name == name).map(|(id, _)| id).collect();
+        let threads: Vec<ThreadId> = ids.iter().flat_map(|&id| table.mark_ending(id, End::Killed)).collect();
+        (ids, threads)
+    };
+    wake_all(threads);
+    let deadline = time::uptime_ms() + 1000 + ids.len() as u64;
+    let gone = loop {
+        let left = {
+            let table = TABLE.lock();
+            ids.iter().filter(|&&id| table.tasks.contains_key(id)).count()
+        };
+        if left == 0 || time::uptime_ms() >= deadline {
+            break ids.len() - left;
+        }
+        sched::yield_now();
+    };
+    (ids.len(), gone)
 }
 
 /// Waits up to `ms` for task `id` to leave the table; whether it did.

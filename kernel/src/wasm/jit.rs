@@ -1,7 +1,6 @@
 //! Compiling Wasm inside the kernel: Cranelift runs on a dedicated thread with a large stack
 //! (its own compile needs ~70 KiB optimised and far more unoptimised), with ISA flags from this
 //! CPU's CPUID and compile times from the TSC.
-use alloc::vec::Vec;
 
 use hayabusa_compiler::{BoundsChecks, CompileOptions, CompiledModule, CpuFeatures, Error, OptLevel};
 
@@ -44,10 +43,10 @@ pub enum CompileError {
 
 /// Validates and compiles `wasm` on a compile thread; returns the module and the wall time in
 /// nanoseconds.
-pub fn compile(wasm: Vec<u8>, opt: OptLevel, bounds: BoundsChecks) -> Result<(CompiledModule, u64), CompileError> {
+pub fn compile(wasm: impl AsRef<[u8]> + Send + 'static, opt: OptLevel, bounds: BoundsChecks) -> Result<(CompiledModule, u64), CompileError> {
     let options = CompileOptions { opt, cpu: cpu_features(), bounds, clock: Some(clock_ns) };
     let start = time::uptime_ns();
-    let result = sched::run_on_thread("jit-compile", COMPILE_STACK, move || hayabusa_compiler::compile(&wasm, &options))
+    let result = sched::run_on_thread("jit-compile", COMPILE_STACK, move || hayabusa_compiler::compile(wasm.as_ref(), &options))
         .map_err(|_| CompileError::NoStack)?;
     let module = result.map_err(CompileError::Wasm)?;
     Ok((module, time::uptime_ns() - start))

@@ -81,7 +81,14 @@ impl Platform for Kernel {
     }
 
     fn reserve_memory(accessible: u64) -> Result<Reservation, String> {
-        mm::reserve(GUARD_RESERVATION, accessible).map_err(|e| format!("linear memory: {e:?}"))
+        mm::reserve(GUARD_RESERVATION, accessible).map_err(|e| match e {
+            mm::ReserveError::OutOfMemory => format!(
+                "out of memory: a linear memory of {} KiB does not fit ({} KiB left for tasks)",
+                accessible / 1024,
+                mm::stats().for_tasks * 4
+            ),
+            e => format!("linear memory: {e}"),
+        })
     }
 
     fn memory_base(memory: &Reservation) -> usize {
@@ -89,11 +96,15 @@ impl Platform for Kernel {
     }
 
     fn set_accessible(memory: &mut Reservation, bytes: u64) -> Result<(), String> {
-        memory.set_accessible(bytes).map_err(|e| format!("linear memory: {e:?}"))
+        memory.set_accessible(bytes).map_err(|e| format!("linear memory: {e}"))
     }
 
     fn limits() -> &'static VMLimits {
         &LIMITS
+    }
+
+    fn cancel_point() {
+        trap::cancel_point();
     }
 
     #[inline]

@@ -7,6 +7,12 @@
 //! kernel (an import jumps to the landing pad, [`cancel_now`]) or when the timer interrupts it
 //! in compiled code ([`cancel_redirect`]). Each entry record names its *owner*, the kill flag of
 //! the task whose code the call runs, so that only the killed task's own frames are abandoned.
+//!
+//! A thread killed while it runs *another* task's code (a caller running a server's handler on
+//! the IPC direct path) gives that code [`GRACE_TICKS`] timer ticks to return; a handler still
+//! running then is abandoned too, and the call reports [`ABANDONED`] (the task layer ends the
+//! server: its state was left mid-handler). Long builtins (`memory.fill` and the like) stop at
+//! [`cancel_point`]s between chunks, so neither case waits for them.
 use alloc::string::String;
 use core::arch::global_asm;
 use core::ptr::null_mut;
@@ -31,7 +37,6 @@ pub struct TrapInfo {
 }
 
 /// One call into compiled code, on the stack of the thread that made it.
-#[derive(Default)]
 pub struct EntryRecord {
     /// Written by the entry stub.
     pub saved_sp: usize,
@@ -43,10 +48,28 @@ pub struct EntryRecord {
     pub owner: usize,
     /// Set when the call was cancelled rather than trapped.
     pub cancelled: bool,
+    /// The thread's next outer call (null for the outermost): whose task the thread serves.
+    pub outer: *mut EntryRecord,
+    /// Ticks seen while an outer call's task was killed and this one's was not.
+    pub grace: u32,
+    /// Set when the grace ran out: the call is abandoned at its next tick in compiled code or
+    /// its next cancel point.
+    pub abandon: bool,
+}
+
+impl Default for EntryRecord {
+    fn default() -> Self {
+        EntryRecord { saved_sp: 0, trap: None, owner: 0, cancelled: false, outer: null_mut(), grace: 0, abandon: false }
+    }
 }
 
 /// The CPU "vector" a cancelled call reports: not an exception vector.
 pub const CANCELLED: u8 = 0xff;
+/// The "vector" of a call abandoned because the task of the thread running it was killed.
+pub const ABANDONED: u8 = 0xfe;
+/// Timer ticks (10 ms each) that a killed thread's innermost call into another task's code gets
+/// to return before it is abandoned.
+pub const GRACE_TICKS: u32 = 2;
 
 /// The running thread's innermost entry record (the scheduler swaps it with the thread).
 static ACTIVE: AtomicPtr<EntryRecord> = AtomicPtr::new(null_mut());
@@ -120,9 +143,38 @@ pub fn cancel_now() -> ! {
     }
 }
 
+/// Whether an outer call of `record`'s thread runs a killed task's code.
+fn outer_killed(record: &EntryRecord) -> bool {
+    let mut outer = record.outer;
+    while !outer.is_null() {
+        // SAFETY: `outer` links are set by `call` to the records of the calls this one is nested
+        // in, on the same thread; they outlive the inner call.
+        let r = unsafe { &*outer };
+        if owner_killed(r) {
+            return true;
+        }
+        outer = r.outer;
+    }
+    false
+}
+
+/// Whether the call of `record` is to be abandoned now, and how it reports it.
+fn must_cancel(record: &mut EntryRecord) -> bool {
+    if owner_killed(record) {
+        record.cancelled = true;
+        return true;
+    }
+    if record.abandon {
+        record.cancelled = true;
+        return true;
+    }
+    false
+}
+
 /// Called by the timer interrupt (interrupts disabled) after the tick, back on the interrupted
-/// thread: if that thread was interrupted in compiled code at `rip` and the task owning its
-/// innermost call was killed, returns the `(rip, rsp)` to resume at, cancelling the call.
+/// thread: if that thread was interrupted in compiled code at `rip` and its innermost call is to
+/// end (its task was killed, or the thread's task was killed and the call's grace ran out),
+/// returns the `(rip, rsp)` to resume at, cancelling the call.
 pub fn cancel_redirect(rip: u64) -> Option<(u64, u64)> {
     let record = ACTIVE.load(Ordering::Relaxed);
     if record.is_null() {
@@ -131,11 +183,29 @@ pub fn cancel_redirect(rip: u64) -> Option<(u64, u64)> {
     // SAFETY: as in `redirect`: the record of this thread's innermost call, and the thread is
     // stopped in an interrupt.
     let record = unsafe { &mut *record };
-    if !owner_killed(record) || !code::contains(rip) {
+    if !owner_killed(record) && !record.abandon && outer_killed(record) {
+        record.grace += 1;
+        record.abandon = record.grace > GRACE_TICKS;
+    }
+    if !code::contains(rip) || !must_cancel(record) {
         return None;
     }
-    record.cancelled = true;
     Some((stub::landing_address() as u64, record.saved_sp as u64))
+}
+
+/// Called by long builtins between chunks of work: if the running call is to end (as in
+/// [`cancel_redirect`]), abandons it here, like [`cancel_now`]. The caller must own nothing that
+/// needs dropping.
+pub fn cancel_point() {
+    let record = ACTIVE.load(Ordering::Relaxed);
+    if record.is_null() {
+        return;
+    }
+    // SAFETY: the record of this thread's innermost call, which is running (we are in it); the
+    // timer writes `grace`/`abandon` only on this thread, in an interrupt.
+    if unsafe { must_cancel(&mut *record) } {
+        cancel_now();
+    }
 }
 
 /// Called by an exception handler (interrupts disabled) for a fault at `rip`. If it is a trap of
@@ -162,9 +232,9 @@ pub fn redirect(vector: u8, rip: u64) -> Option<(u64, u64)> {
 /// signature's arguments and results. `stack_top` is 0 (this thread's stack) or the end of a
 /// mapped stack nothing else uses during the call.
 pub unsafe fn call(trampoline: u64, callee: u64, vmctx: u64, values: &mut [u64], stack_top: u64) -> Result<(), TrapInfo> {
-    let mut record = EntryRecord { owner: OWNER.load(Ordering::Relaxed), ..EntryRecord::default() };
     // Per-thread state (see `set_owner`): a load and a store.
     let outer = ACTIVE.load(Ordering::Relaxed);
+    let mut record = EntryRecord { owner: OWNER.load(Ordering::Relaxed), outer, ..EntryRecord::default() };
     ACTIVE.store(&mut record, Ordering::Relaxed);
     // SAFETY: forwarded from the caller; `record` lives on this stack frame until the call
     // returns (normally or through the landing pad), and is the active record meanwhile.
@@ -182,7 +252,8 @@ pub unsafe fn call(trampoline: u64, callee: u64, vmctx: u64, values: &mut [u64],
             vector,
         }),
         (false, None) if record.cancelled => {
-            Err(TrapInfo { kind: TrapKind::Unreachable, wasm_offset: 0, func: u32::MAX, func_name: None, vector: CANCELLED })
+            let vector = if record.abandon && !owner_killed(&record) { ABANDONED } else { CANCELLED };
+            Err(TrapInfo { kind: TrapKind::Unreachable, wasm_offset: 0, func: u32::MAX, func_name: None, vector })
         }
         (false, None) => unreachable!("the landing pad is only reached through `redirect` or a cancel"),
     }

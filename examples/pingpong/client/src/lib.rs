@@ -6,7 +6,8 @@
 //! cannot speak for the kernel) and that the server still answers. With `bench N` it runs the round
 //! trips for the kernel's `bench ipc`: N per payload size (rounded up to whole batches of 16),
 //! back to back in batches bracketed by `bench_mark`, the payload checked after each batch; then
-//! as many empty batches (the timer floor).
+//! as many empty batches (the timer floor). With `hang SERVICE` it makes one call whose handler
+//! never returns (for the kill tests) and prints what the call returned, should it ever return.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -98,9 +99,36 @@ fn crash(name: &str, server: TaskId, line: &mut Line) -> bool {
     result == Err(Error::PeerDied) && gone == Err(Error::NotFound)
 }
 
+/// `hang SERVICE`: one call to `service` whose handler loops forever.
+fn hang(service: &str) -> ! {
+    let mut msg = Message::new(protocol::LOOP);
+    let mut line = Line::new();
+    line.str("pingpong: hanging in ").str(service).str(": ");
+    let server = match lookup(service) {
+        Ok(server) => server,
+        Err(e) => {
+            line.str("lookup failed: ").error(e).print();
+            kernel::exit(1);
+        }
+    };
+    line.str("calling").print();
+    let result = call(server, &mut msg);
+    let mut line = Line::new();
+    line.str("pingpong: the hanging call returned: ");
+    match result {
+        Ok(()) => line.str("ok"),
+        Err(e) => line.error(e),
+    };
+    line.print();
+    kernel::exit(1);
+}
+
 fn main() {
     let mut msg = Message::new(0);
     let arg = kernel::args(&mut msg).ok().and_then(|args| core::str::from_utf8(args).ok()).map(str::trim);
+    if let Some(service) = arg.and_then(|arg| arg.strip_prefix("hang ")) {
+        hang(service.trim());
+    }
     let crashing = arg == Some("crash");
     let forging = arg == Some("forge");
     let bench_rounds_arg = arg.and_then(|arg| arg.strip_prefix("bench")).map(|n| n.trim().parse().unwrap_or(DEFAULT_ROUNDS));

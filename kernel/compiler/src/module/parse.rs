@@ -52,6 +52,21 @@ fn global_type(g: &wasmparser::GlobalType, off: u64) -> Result<GlobalType> {
     Ok(GlobalType { ty: val_type(g.content_type, off)?, mutable: g.mutable })
 }
 
+/// The number of functions `bytes` defines (its function section's count), read without
+/// validating anything else: for an embedder's limit, checked before the work of compiling.
+/// 0 when there is no function section or the module is malformed before it (compiling then
+/// reports the error).
+pub fn defined_functions(bytes: &[u8]) -> u32 {
+    for payload in Parser::new(0).parse_all(bytes) {
+        match payload {
+            Ok(Payload::FunctionSection(r)) => return r.count(),
+            Ok(Payload::CodeSectionStart { .. }) | Err(_) => return 0,
+            Ok(_) => {}
+        }
+    }
+    0
+}
+
 /// Parses the declarations of `bytes`. Call [`crate::validate::validate`] first: this reader
 /// assumes index spaces are consistent.
 pub fn parse(bytes: &[u8]) -> Result<ModuleInfo> {
