@@ -250,6 +250,8 @@ fn tasks_and_ipc() -> Result<(), SessionError> {
     assert!(bench.contains("bench ipc: plain kernel -> Wasm call"), "{bench}");
     assert!(bench.contains("bench ipc: timer floor"), "{bench}");
     assert!(bench.contains("bench ipc: handler alone"), "{bench}");
+    // Printed only when both kernel -> Wasm floors ran (a refused call would leave them empty).
+    assert!(bench.contains("bench ipc: direct 0 B round trip = "), "{bench}");
     assert!(!bench.contains("FAILED"), "{bench}");
 
     vm.send("shutdown\n")?;

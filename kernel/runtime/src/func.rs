@@ -1,5 +1,6 @@
 //! Functions: the `VMFuncRef` records compiled code calls through, host functions, the stack
-//! limit record, and handles the embedder calls.
+//! limit record, handles the embedder calls, and the per-instance word that keeps two threads
+//! from running one instance at once ([`Running`]).
 
 use crate::platform::{CallStack, Platform};
 use crate::values::{Trap, Val};
@@ -9,8 +10,8 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::any::Any;
 use core::marker::PhantomData;
-use core::sync::atomic::AtomicUsize;
-use hayabusa_compiler::Sig;
+use core::sync::atomic::{AtomicUsize, Ordering};
+use hayabusa_compiler::{Sig, TrapKind};
 
 /// Layout of [`hayabusa_compiler::env::vmctx::funcref`].
 #[repr(C)]
@@ -95,9 +96,62 @@ extern "C" fn host_dispatch(ctx: *const HostCtx, values: *mut u64) {
     ctx.func.run(slots);
 }
 
+/// Which thread runs an instance's code: 0 when none does, else that thread's
+/// [`Platform::current_thread`]. One per instance. [`FuncHandle::call`] and
+/// [`FuncHandle::call_raw`] claim it (idle → this thread) with one compare-and-swap before
+/// entering the instance's code and release it when that call returns, normally or by a trap;
+/// a call while another thread holds it is refused with [`TrapKind::ConcurrentCall`]. Calls on
+/// the thread that holds it (a host function calling back into its instance) nest inside the
+/// claim: their depth is the native call stack, and only the outermost call releases it.
+///
+/// The acquire on claiming and the release on releasing also order everything one call wrote
+/// (linear memory, globals, tables) before the next call on another thread (see
+/// [`crate::vmcell::VmCell`]).
+pub struct Running(AtomicUsize);
+
+impl Default for Running {
+    fn default() -> Self {
+        Running::new()
+    }
+}
+
+impl Running {
+    /// Idle.
+    pub const fn new() -> Running {
+        Running(AtomicUsize::new(0))
+    }
+
+    /// Claims the instance for the running thread, or finds it already claimed by this thread
+    /// (a nested call). Refused if another thread runs it.
+    #[inline]
+    fn claim<P: Platform>(&self) -> Result<Claim<'_>, Trap> {
+        let me = P::current_thread();
+        debug_assert_ne!(me, 0, "Platform::current_thread must not be 0");
+        match self.0.compare_exchange(0, me, Ordering::Acquire, Ordering::Relaxed) {
+            Ok(_) => Ok(Claim(Some(self))),
+            // Only this thread stores its own id, so a relaxed read of it is exact.
+            Err(owner) if owner == me => Ok(Claim(None)),
+            Err(_) => Err(Trap::new(TrapKind::ConcurrentCall)),
+        }
+    }
+}
+
+/// A claim on [`Running`] for one call: the outermost call on a thread holds `Some` and makes
+/// the instance idle again when dropped (also if the call unwinds); a nested call holds `None`.
+struct Claim<'a>(Option<&'a Running>);
+
+impl Drop for Claim<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        if let Some(running) = self.0 {
+            running.0.store(0, Ordering::Release);
+        }
+    }
+}
+
 /// A callable function: compiled code reached through a `VMFuncRef`, or a plain host function.
-/// `Send + Sync`: any thread may call it, one call at a time per instance (see
-/// [`crate::vmcell::VmCell`]); no runtime lock is held while it runs.
+/// `Send + Sync`: any thread may call it; a call into an instance that another thread is running
+/// is refused ([`Running`]). No runtime lock is held while it runs.
 pub struct FuncHandle<P: Platform> {
     pub sig: Sig,
     /// Address of the `VMFuncRef` (as in [`Val::FuncRef`]); 0 for a host function not (yet)
@@ -105,6 +159,11 @@ pub struct FuncHandle<P: Platform> {
     pub(crate) funcref: usize,
     /// Entry trampoline for `sig` (absolute address), when `funcref` is not null.
     pub(crate) entry: usize,
+    /// Address of the [`Running`] word of the instance whose code `funcref` enters: the
+    /// function's own instance, also when the handle comes from an instance that imports it; 0
+    /// for a host function (imported or not), which runs no instance's code. Kept alive by
+    /// `_owner`, as `funcref` is.
+    pub(crate) running: usize,
     pub(crate) host: Option<Arc<HostFunc>>,
     /// Keeps the code and contexts `funcref` points into alive.
     pub(crate) _owner: Option<Arc<dyn Any + Send + Sync>>,
@@ -117,6 +176,7 @@ impl<P: Platform> Clone for FuncHandle<P> {
             sig: self.sig.clone(),
             funcref: self.funcref,
             entry: self.entry,
+            running: self.running,
             host: self.host.clone(),
             _owner: self._owner.clone(),
             _platform: PhantomData,
@@ -137,7 +197,7 @@ impl<P: Platform> FuncHandle<P> {
 
     fn host_body(sig: Sig, body: HostBody) -> FuncHandle<P> {
         let host = Arc::new(HostFunc { sig: sig.clone(), body });
-        FuncHandle { sig, funcref: 0, entry: 0, host: Some(host), _owner: None, _platform: PhantomData }
+        FuncHandle { sig, funcref: 0, entry: 0, running: 0, host: Some(host), _owner: None, _platform: PhantomData }
     }
 
     /// Slots [`FuncHandle::call_raw`] needs: `max(params, results, 1)`.
@@ -146,7 +206,9 @@ impl<P: Platform> FuncHandle<P> {
     }
 
     /// Calls the function. A trap in compiled code comes back as `Err`. Arguments beyond the
-    /// signature's are ignored, missing ones are zero.
+    /// signature's are ignored, missing ones are zero. Refused with
+    /// [`TrapKind::ConcurrentCall`] if another thread is running the function's instance (see
+    /// [`FuncHandle::call_raw`]).
     pub fn call(&self, args: &[Val]) -> Result<Vec<Val>, Trap> {
         let mut values = vec![0u64; self.slots()];
         for (slot, a) in values.iter_mut().zip(args) {
@@ -159,9 +221,24 @@ impl<P: Platform> FuncHandle<P> {
     /// Calls the function on raw slots ([`Val::to_slot`]): arguments in, results written over
     /// them. No allocation of its own.
     ///
+    /// One thread at a time runs an instance: the call claims the instance of the function for
+    /// this thread until it returns ([`Running`]; one compare-and-swap and one store), and is
+    /// refused with [`TrapKind::ConcurrentCall`], before any Wasm code runs, while another thread
+    /// holds it. A call from the thread that holds it (a host function calling back into its
+    /// instance) runs. Host functions run no instance's code and are not checked.
+    ///
     /// # Panics
     /// If `values` has fewer than [`FuncHandle::slots`] slots.
+    #[inline]
     pub fn call_raw(&self, values: &mut [u64]) -> Result<(), Trap> {
+        if self.running == 0 {
+            return self.call_raw_with(values, None);
+        }
+        // SAFETY: a non-zero `running` is the address of the `Running` word of a live instance,
+        // kept alive by `_owner` (directly, or through the `_imported` handles of the instance
+        // that imported the function).
+        let running = unsafe { &*(self.running as *const Running) };
+        let _claim = running.claim::<P>()?;
         self.call_raw_with(values, None)
     }
 
@@ -169,10 +246,23 @@ impl<P: Platform> FuncHandle<P> {
     /// pointer and the stack limit change for the call (how a server's handler runs on a stack
     /// of its own on the IPC direct path).
     ///
+    /// Unlike [`FuncHandle::call_raw`] it neither claims nor checks the instance ([`Running`]):
+    /// it runs even while another thread holds the instance (as the IPC direct path runs a
+    /// server's handler from the caller's thread while the server's own thread is inside
+    /// `_start`, blocked in `ipc_recv`), and costs nothing extra.
+    ///
     /// # Safety
     /// `stack` must be a mapped stack that nothing else uses until the call returns, with its
     /// limit far enough above its lowest address for the platform's code that runs below the
     /// deepest Wasm frame (see [`Platform::enter`]).
+    ///
+    /// The caller also takes over what the check guarantees: no other thread runs code of this
+    /// function's instance until the call returns — any thread holding the instance stays
+    /// outside compiled code meanwhile (blocked in a host function, say), and no other unchecked
+    /// call runs it (the kernel's endpoint claim provides both) — so that the two never touch
+    /// its linear memory, globals, tables or vmctx at the same time. As for checked calls,
+    /// instances sharing a memory, table or global with it are the caller's concern too (see
+    /// the crate's `# Threads`).
     ///
     /// # Panics
     /// As [`FuncHandle::call_raw`].

@@ -85,10 +85,12 @@ pub struct InstanceInner<P: Platform> {
     pub data: Mutex<Vec<Vec<u8>>>,
     /// Element segment items (emptied by `elem.drop` and after active initialisation).
     pub elems: Mutex<Vec<Vec<u64>>>,
+    /// The thread running this instance's code, for one thread at a time: see [`crate::func::Running`].
+    pub running: crate::func::Running,
 }
 
-/// A live instance. `Send + Sync`: any thread may call into it, one call at a time (see
-/// [`VmCell`] for why that is the rule).
+/// A live instance. `Send + Sync`: any thread may call into it, one thread at a time — the safe
+/// calls check it (see the crate's `# Threads`, and [`VmCell`] for why that is the rule).
 pub struct Instance<P: Platform>(pub Arc<InstanceInner<P>>);
 
 impl<P: Platform> Clone for Instance<P> {
@@ -289,6 +291,7 @@ impl<P: Platform> Instance<P> {
             globals,
             data: Mutex::new(data),
             elems: Mutex::new(elems),
+            running: crate::func::Running::new(),
         });
         // The Arc's contents never move; nothing has run this instance's code yet.
         let mut v = inner.vmctx.get();
@@ -346,6 +349,8 @@ impl<P: Platform> Instance<P> {
             sig: info.types[t as usize].clone(),
             funcref: inner.funcs[index as usize],
             entry: P::code_base(&inner.code) + inner.module.image.entry_trampolines[t as usize] as usize,
+            // An imported function runs its own instance's code (or none: a host function).
+            running: inner._imported.get(index as usize).map_or(&inner.running as *const _ as usize, |f| f.running),
             host: None,
             _owner: Some(inner.clone()),
             _platform: PhantomData,

@@ -23,7 +23,8 @@ pub struct VMMemory {
 }
 
 /// The bytes themselves are read and written by compiled code and by the runtime through raw
-/// addresses, unsynchronised: like the [`VmCell`]s, they are reached by one call at a time.
+/// addresses, unsynchronised: like the [`VmCell`]s, they are reached by one thread at a time (the
+/// one running the instance; see the crate's `# Threads`).
 pub struct Memory<P: Platform> {
     /// The reservation; locked only to change what is accessible (`grow`).
     handle: Mutex<P::Memory>,

@@ -47,6 +47,13 @@ pub trait Platform: 'static {
     /// whichever thread runs Wasm code (at the latest when [`Platform::enter`] is called).
     fn limits() -> &'static VMLimits;
 
+    /// A non-zero number naming the running thread, different for every thread alive at the
+    /// same time: the owner [`crate::FuncHandle::call_raw`] records in the instance it runs, so
+    /// that another thread's call is refused and the same thread's (a host function calling back
+    /// in) is not. Called on every such call: it must be cheap (a thread-local address, a
+    /// scheduler's current-thread word), not a system call.
+    fn current_thread() -> usize;
+
     /// Calls `callee` with context `vmctx` through the entry trampoline `trampoline`, arguments
     /// and results in `values`. A fault at a trap site of loaded code ends the call with `Err`,
     /// naming the trap kind, function, Wasm offset and the platform's cause. With `stack`, the

@@ -13,9 +13,11 @@ use core::cell::UnsafeCell;
 /// - one CPU runs at a time, and every word is aligned and written by a single store, so a
 ///   preempted reader never sees a torn word (a record of several words is rewritten only by
 ///   the runtime, under its owner's lock, while no call using it runs: next point);
-/// - the code that reads or writes a cell is the code of the instances sharing it, and the
-///   embedder runs at most one call at a time per instance (the kernel's IPC layer guarantees
-///   it); instances sharing a table, memory or global must be called one at a time too;
+/// - the code that reads or writes a cell is the code of the instances sharing it, and one
+///   thread at a time runs an instance: the safe calls check it ([`crate::func::Running`]), the
+///   caller of the unsafe unchecked one guarantees it (the kernel's IPC layer does); instances
+///   sharing a table, memory or global must be run one thread at a time too, which the per-instance
+///   check does not cover (the crate's `# Threads`);
 /// - the runtime's own multi-step updates (`memory.grow`, `table.grow`) run under the lock of
 ///   the object they belong to, so two of them never interleave.
 #[repr(transparent)]

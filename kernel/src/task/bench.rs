@@ -117,19 +117,30 @@ pub(super) fn mark(task: TaskId, dst: TaskId, arg: u32) -> i32 {
 
 /// Times `n` calls from the kernel into the `hayabusa_msg_buffer` export of the task providing
 /// `service` (it returns a constant): a plain call into compiled code through the entry stub,
-/// the floor the IPC paths are compared with. Runs on a thread of its own, since compiled code
-/// needs a stack with known bounds. `None` if the service or export is not there.
+/// the floor the IPC paths are compared with. Made as the direct path calls the handler: the
+/// server's own thread is inside `_start` (blocked in `ipc_recv`), so the runtime would refuse a
+/// checked call into its instance from another thread; the endpoint is claimed instead, for the
+/// whole benchmark, and the calls run unchecked (`call_raw_on`) on the handler stack. `None` if
+/// the service does not run, has no direct path, or is not idle.
 pub fn plain_calls(service: &str, n: usize) -> Option<Vec<u64>> {
-    let (f, ctl) = {
+    let (f, ep, from) = {
         let table = super::TABLE.lock();
         let id = table.registry.lookup(service).ok()?;
         let task = table.tasks.get(id)?;
-        (task.instance.as_ref()?.export_func("hayabusa_msg_buffer")?, task.ctl.clone())
+        let f = task.instance.as_ref()?.export_func("hayabusa_msg_buffer")?;
+        let ep = task.endpoint.clone()?;
+        let from = ep.claim(KERNEL_TASK)?;
+        (f, ep, from)
     };
-    time_calls("bench-plain", ctl, n, move |slots| {
+    let handler = ep.clone();
+    let cycles = time_calls("bench-plain", ep.ctl.clone(), n, move |slots| {
         slots[0] = 0;
-        f.call_raw(slots).is_ok()
-    })
+        // SAFETY: the endpoint is claimed for the whole benchmark, so its handler stack is ours
+        // and nothing else runs the server's code (its own thread waits in `ipc_recv`).
+        unsafe { f.call_raw_on(slots, handler.call_stack()) }.is_ok()
+    });
+    release(&ep, from);
+    cycles
 }
 
 /// Times `n` calls from the kernel straight into the handler (`hayabusa_handle`) of the task
@@ -151,15 +162,21 @@ pub fn handler_calls(service: &str, kind: u32, n: usize) -> Option<Vec<u64>> {
     let handler = ep.clone();
     let cycles = time_calls("bench-handler", ep.ctl.clone(), n, move |slots| {
         slots[0] = KERNEL_TASK as u64;
-        // SAFETY: the endpoint is claimed for the whole benchmark, so its handler stack is ours.
+        // SAFETY: the endpoint is claimed for the whole benchmark, so its handler stack is ours
+        // and nothing else runs the server's code (its own thread waits in `ipc_recv`).
         let ran = unsafe { handler.handle.call_raw_on(slots, handler.call_stack()) };
         ran.is_ok() && slots[0] == 0
     });
-    // The claim was made by the thread that runs this function; release it from here.
-    if ep.release(from).is_err() {
-        super::direct::end_serving(&mut super::TABLE.lock(), &ep);
-    }
+    release(&ep, from);
     cycles
+}
+
+/// Ends a benchmark's claim of `ep`. The claim was made by the thread that runs the benchmark
+/// function, so it is released from there.
+fn release(ep: &super::endpoint::Endpoint, from: TaskId) {
+    if ep.release(from).is_err() {
+        super::direct::end_serving(&mut super::TABLE.lock(), ep);
+    }
 }
 
 /// Times `n` runs of `call` (which calls into Wasm on the slots it gets and says whether the

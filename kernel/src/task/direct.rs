@@ -37,7 +37,10 @@ pub(super) fn serve(ctl: &Ctl, caller_mem: &Memory, ep: &Endpoint, from: TaskId,
         Ok(()) => {
             let mut slots = [u64::from(caller as u32)];
             // SAFETY: the handler stack belongs to the endpoint, and the claim makes it ours
-            // until the release below; its limit leaves the kernel's stack margin.
+            // until the release below; its limit leaves the kernel's stack margin. The claim also
+            // stands in for the runtime's per-instance check, which `call_raw_on` skips: the
+            // server's own thread (inside `_start`) stays blocked in `ipc_recv` and no other
+            // caller runs the handler until the release, so nothing else runs the server's code.
             let ran = as_owner(&ep.ctl, || unsafe { ep.handle.call_raw_on(&mut slots, ep.call_stack()) });
             steps::step(3);
             match ran {

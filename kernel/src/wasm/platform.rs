@@ -107,6 +107,12 @@ impl Platform for Kernel {
         trap::cancel_point();
     }
 
+    /// The scheduler's running thread, plus one (the boot thread is 0): one load.
+    #[inline]
+    fn current_thread() -> usize {
+        crate::sched::current() as usize + 1
+    }
+
     #[inline]
     unsafe fn enter(trampoline: usize, callee: usize, vmctx: usize, values: &mut [u64], stack: Option<CallStack>) -> Result<(), Trap> {
         let Some(stack) = stack else {

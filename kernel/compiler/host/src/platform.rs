@@ -8,6 +8,7 @@ use crate::{enter, signals};
 use hayabusa_compiler::translate::GUARD_RESERVATION;
 use hayabusa_compiler::{Image, TrapKind};
 use hayabusa_runtime::{CallStack, Platform, Trap, VMLimits};
+use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Bytes of native stack Wasm may use below the outermost entry before trapping.
@@ -22,7 +23,14 @@ thread_local! {
     /// `Send + Sync`, but their stack checks use this record of the creating thread: call them
     /// from that thread.
     static LIMITS: &'static VMLimits = Box::leak(Box::new(VMLimits::new(0)));
+    /// This thread's number ([`Platform::current_thread`]), drawn from [`NEXT_THREAD`] at its
+    /// first call (0: not yet). Never reused, unlike a thread-local address or a kernel thread
+    /// id, so a thread that starts after another ended is never taken for it.
+    static THREAD: Cell<usize> = const { Cell::new(0) };
 }
+
+/// The next thread number [`Platform::current_thread`] hands out.
+static NEXT_THREAD: AtomicUsize = AtomicUsize::new(1);
 
 /// Linux x86-64.
 pub struct Linux;
@@ -73,6 +81,18 @@ impl Platform for Linux {
 
     fn limits() -> &'static VMLimits {
         LIMITS.with(|l| *l)
+    }
+
+    #[inline]
+    fn current_thread() -> usize {
+        THREAD.with(|t| match t.get() {
+            0 => {
+                let n = NEXT_THREAD.fetch_add(1, Ordering::Relaxed);
+                t.set(n);
+                n
+            }
+            n => n,
+        })
     }
 
     unsafe fn enter(trampoline: usize, callee: usize, vmctx: usize, values: &mut [u64], stack: Option<CallStack>) -> Result<(), Trap> {

@@ -18,10 +18,13 @@ pub enum TrapKind {
     UninitializedElement = 8,
     IndirectCallTypeMismatch = 9,
     StackOverflow = 10,
+    /// A call into an instance that another thread is running: refused by the runtime before
+    /// any Wasm code runs (one thread at a time per instance); compiled code never raises it.
+    ConcurrentCall = 11,
 }
 
 impl TrapKind {
-    pub const ALL: [TrapKind; 10] = [
+    pub const ALL: [TrapKind; 11] = [
         TrapKind::Unreachable,
         TrapKind::IntegerDivideByZero,
         TrapKind::IntegerOverflow,
@@ -32,6 +35,7 @@ impl TrapKind {
         TrapKind::UninitializedElement,
         TrapKind::IndirectCallTypeMismatch,
         TrapKind::StackOverflow,
+        TrapKind::ConcurrentCall,
     ];
 
     /// The spec suite's wording for this trap.
@@ -47,6 +51,7 @@ impl TrapKind {
             TrapKind::UninitializedElement => "uninitialized element",
             TrapKind::IndirectCallTypeMismatch => "indirect call type mismatch",
             TrapKind::StackOverflow => "call stack exhausted",
+            TrapKind::ConcurrentCall => "instance already running on another thread",
         }
     }
 
