@@ -39,3 +39,20 @@ pub fn boot_for(min_secs: u64) -> Session {
 pub fn line_starting<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     text.lines().map(str::trim_start).find(|line| line.starts_with(prefix))
 }
+
+/// Consumes everything up to and including the prompt after `echo: <tag>`, so the next command
+/// reads only its own output; returns what came before the echo (task output meanwhile).
+pub fn sync(vm: &mut Session, tag: &str) -> Result<String, SessionError> {
+    vm.send(&format!("echo {tag}\n"))?;
+    let before = vm.expect(&format!("echo: {tag}"))?;
+    vm.expect_prompt()?;
+    Ok(before)
+}
+
+/// Types `run NAME ARGS` and returns the new task's id (from `run: started task N (NAME)`).
+pub fn run(vm: &mut Session, name: &str, args: &str) -> Result<i32, SessionError> {
+    vm.send(&format!("run {name} {args}\n"))?;
+    let text = vm.expect(&format!(" ({name})"))?;
+    let line = text.rsplit_once("run: started task ").map(|(_, l)| l).unwrap_or_else(|| panic!("run {name} failed:\n{text}"));
+    Ok(line.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no task id in {line:?}")))
+}

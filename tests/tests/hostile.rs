@@ -9,7 +9,7 @@
 //! (it never unmaps) and, after many tasks at once, the capacity its tables grew to — bounded
 //! by [`HEAP_SLACK`].
 
-use hayabusa_tests::{Session, SessionError, boot_for, line_starting};
+use hayabusa_tests::{Session, SessionError, boot_for, line_starting, run, sync};
 
 /// Upper-level page tables of the reservation area stay once made (each covers 512 GiB of it,
 /// shared by many reservations, so none is freed with one): at most one per 512 GiB of the
@@ -22,22 +22,6 @@ const HEAP_SLACK: i64 = 2048;
 /// Heap bytes (KiB) the compiled-module cache may take for the eight modules first run after the
 /// baseline (each distinct module is compiled once and kept: its declarations and code image).
 const CACHE_SLACK: i64 = 64;
-
-/// Consumes everything up to and including the prompt after `echo: <tag>`.
-fn sync(vm: &mut Session, tag: &str) -> Result<String, SessionError> {
-    vm.send(&format!("echo {tag}\n"))?;
-    let before = vm.expect(&format!("echo: {tag}"))?;
-    vm.expect_prompt()?;
-    Ok(before)
-}
-
-/// Types `run NAME ARGS`; the new task's id.
-fn run(vm: &mut Session, name: &str, args: &str) -> Result<u32, SessionError> {
-    vm.send(&format!("run {name} {args}\n"))?;
-    let text = vm.expect(&format!(" ({name})"))?;
-    let line = text.rsplit_once("run: started task ").map(|(_, l)| l).unwrap_or_else(|| panic!("run {name} failed:\n{text}"));
-    Ok(line.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no task id in {line:?}")))
-}
 
 /// Runs `name` and waits for its end report; returns the report line.
 fn run_to_end(vm: &mut Session, name: &str, args: &str) -> Result<String, SessionError> {

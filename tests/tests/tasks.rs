@@ -9,24 +9,7 @@
 //! it needs with `expect`, and resynchronises with the console through `echo` before running a
 //! command whose output it parses.
 
-use hayabusa_tests::{Outcome, Session, SessionError, boot, line_starting};
-
-/// Consumes everything up to and including the prompt after `echo: <tag>`, so the next
-/// `command` reads only its own output.
-fn sync(vm: &mut Session, tag: &str) -> Result<String, SessionError> {
-    vm.send(&format!("echo {tag}\n"))?;
-    let before = vm.expect(&format!("echo: {tag}"))?;
-    vm.expect_prompt()?;
-    Ok(before)
-}
-
-/// Types `run NAME ARGS` and returns the new task's id (from `run: started task N (NAME)`).
-fn run(vm: &mut Session, name: &str, args: &str) -> Result<i32, SessionError> {
-    vm.send(&format!("run {name} {args}\n"))?;
-    let text = vm.expect(&format!(" ({name})"))?;
-    let line = text.rsplit_once("run: started task ").map(|(_, l)| l).unwrap_or_else(|| panic!("run {name} failed:\n{text}"));
-    Ok(line.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no task id in {line:?}")))
-}
+use hayabusa_tests::{Outcome, SessionError, boot, line_starting, run, sync};
 
 /// The `services` row of `service`: (task, direct calls, switch calls).
 fn service_row(services: &str, service: &str) -> Option<(i32, u64, u64)> {
