@@ -158,6 +158,12 @@ fn hostile_kills_reach_tasks_anywhere() -> Result<(), SessionError> {
     let id = run(&mut vm, "fillforever", "")?;
     std::thread::sleep(std::time::Duration::from_secs(3));
     sync(&mut vm, "filling")?;
+    // It holds all the memory tasks may have: new tasks are refused with the reason (a module
+    // not compiled yet, a cached one), and the console still answers from its own reserve.
+    let refused = vm.command("run traps stack")?;
+    assert!(refused.contains("error: run traps: out of memory to compile it"), "{refused}");
+    let refused = vm.command("run hello")?;
+    assert!(refused.contains("error: run hello: out of memory"), "{refused}");
     let killed = vm.command(&format!("kill {id}"))?;
     assert!(killed.contains(&format!("killed task {id} (fillforever)")), "{killed}");
     still_serving(&mut vm, "fillforever")?;

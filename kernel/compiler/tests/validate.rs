@@ -66,3 +66,18 @@ fn cpu_without_sse41_is_refused() {
     assert_eq!(e.kind, ErrorKind::Unsupported);
     assert!(e.message.contains("SSE4.1"));
 }
+
+#[test]
+fn code_size_is_read_from_the_section_headers() {
+    use hayabusa_compiler::module::{CodeSize, code_size};
+    let wasm = wat::parse_str("(module (func) (func (result i32) i32.const 7) (func (export \"f\")))").unwrap();
+    let size = code_size(&wasm);
+    assert_eq!(size.functions, 3);
+    // The code section: a count byte and three bodies (size byte, locals byte, code).
+    assert!((8..=16).contains(&size.code_bytes), "{size:?}");
+    assert_eq!(code_size(&wat::parse_str("(module)").unwrap()), CodeSize::default());
+    assert_eq!(code_size(b"\0asm garbage"), CodeSize::default(), "unreadable counts as 0");
+    let mut truncated = wasm.clone();
+    truncated.truncate(wasm.len() - 3);
+    assert_eq!(code_size(&truncated).functions, 3, "the headers before the damage still count");
+}

@@ -30,6 +30,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 
 use hayabusa_abi::{Error, MSG_SIZE};
 use hayabusa_compiler::module::ValType;
+use hayabusa_compiler::module::CodeSize;
 use hayabusa_compiler::{BoundsChecks, CompiledModule, OptLevel};
 use hayabusa_manifest::{Ipc, Task as Entry};
 use hayabusa_runtime::{ResourceLimits, Trap};
@@ -237,6 +238,8 @@ pub enum StartError {
     TooManyTasks,
     /// The module is larger than [`MAX_MODULE_BYTES`] or defines more than [`MAX_FUNCTIONS`].
     TooLarge(String),
+    /// Compiling may need `need` bytes of heap, and only `left` are left for tasks.
+    NoMemoryToCompile { need: u64, left: u64 },
 }
 
 impl core::fmt::Display for StartError {
@@ -249,9 +252,18 @@ impl core::fmt::Display for StartError {
             StartError::NoThread => write!(f, "out of memory for the task's thread and stack"),
             StartError::TooManyTasks => write!(f, "{MAX_TASKS} tasks are running already (the limit)"),
             StartError::TooLarge(why) => write!(f, "module refused: {why}"),
+            StartError::NoMemoryToCompile { need, left } => {
+                write!(f, "out of memory to compile it (may need {} KiB, {} KiB left for tasks)", need / 1024, left / 1024)
+            }
             StartError::ServiceRunning(name) => write!(f, "service {name} is provided by a running task"),
         }
     }
+}
+
+/// Heap bytes compiling a module of `size` may take at its peak: generous for Cranelift's
+/// per-function state and the image (measured: 20,000 small functions peak below 8 MiB).
+fn compile_heap_estimate(size: CodeSize) -> u64 {
+    (4 << 20) + 32 * size.code_bytes + 512 * u64::from(size.functions)
 }
 
 /// Modules compiled so far, by ramdisk file, with their compile time: a module is compiled once
@@ -261,9 +273,16 @@ static COMPILED: IrqMutex<Vec<(&'static str, Arc<CompiledModule>, u64)>> = IrqMu
 
 /// The compiled module of ramdisk file `file` (bytes `wasm`), compiled now if it was not yet
 /// (outside the lock: a compile takes a while), and how long its compile took.
-fn compiled(file: &'static str, wasm: &'static [u8]) -> Result<(Arc<CompiledModule>, u64), StartError> {
+fn compiled(file: &'static str, wasm: &'static [u8], size: CodeSize) -> Result<(Arc<CompiledModule>, u64), StartError> {
     if let Some((_, module, ns)) = COMPILED.lock().iter().find(|(f, ..)| *f == file) {
         return Ok((module.clone(), *ns));
+    }
+    // The compiler allocates from the kernel heap without a way to fail: compile only when the
+    // heap can grow by what it may need without eating into the kernel's reserve.
+    let need = compile_heap_estimate(size);
+    let left = crate::mm::stats().for_tasks * 4096;
+    if need > left {
+        return Err(StartError::NoMemoryToCompile { need, left });
     }
     let (module, ns) = jit::compile(wasm, OptLevel::Speed, BoundsChecks::Guard).map_err(|e| match e {
         CompileError::Wasm(e) => StartError::Compile(e.to_string()),
@@ -294,11 +313,11 @@ pub fn start(name: &str, args: Option<&str>) -> Result<TaskId, StartError> {
     if wasm.len() > MAX_MODULE_BYTES {
         return Err(StartError::TooLarge(format!("{} bytes, more than the limit of {MAX_MODULE_BYTES}", wasm.len())));
     }
-    let functions = hayabusa_compiler::module::defined_functions(wasm);
-    if functions > MAX_FUNCTIONS {
-        return Err(StartError::TooLarge(format!("{functions} functions, more than the limit of {MAX_FUNCTIONS}")));
+    let size = hayabusa_compiler::module::code_size(wasm);
+    if size.functions > MAX_FUNCTIONS {
+        return Err(StartError::TooLarge(format!("{} functions, more than the limit of {MAX_FUNCTIONS}", size.functions)));
     }
-    let (module, compile_ns) = compiled(entry.file, wasm)?;
+    let (module, compile_ns) = compiled(entry.file, wasm, size)?;
     let code_bytes = module.image.code.len();
     let args = String::from(args.unwrap_or(entry.args));
     let ctl = {

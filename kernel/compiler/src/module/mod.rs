@@ -5,7 +5,7 @@ mod parse;
 mod types;
 
 pub use constexpr::{ConstExpr, ConstOp};
-pub use parse::{defined_functions, parse};
+pub use parse::{CodeSize, code_size, parse};
 pub use types::*;
 
 pub(crate) use parse::val_type as parse_val_type;

@@ -52,19 +52,30 @@ fn global_type(g: &wasmparser::GlobalType, off: u64) -> Result<GlobalType> {
     Ok(GlobalType { ty: val_type(g.content_type, off)?, mutable: g.mutable })
 }
 
-/// The number of functions `bytes` defines (its function section's count), read without
-/// validating anything else: for an embedder's limit, checked before the work of compiling.
-/// 0 when there is no function section or the module is malformed before it (compiling then
-/// reports the error).
-pub fn defined_functions(bytes: &[u8]) -> u32 {
+/// How much compiling a module is: the functions it defines and the bytes of their bodies.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CodeSize {
+    pub functions: u32,
+    pub code_bytes: u64,
+}
+
+/// The [`CodeSize`] of `bytes`, read from its function and code section headers without
+/// validating anything else: for an embedder's limits, checked before the work of compiling.
+/// What it could not read counts as 0 (compiling then reports the error).
+pub fn code_size(bytes: &[u8]) -> CodeSize {
+    let mut size = CodeSize::default();
     for payload in Parser::new(0).parse_all(bytes) {
         match payload {
-            Ok(Payload::FunctionSection(r)) => return r.count(),
-            Ok(Payload::CodeSectionStart { .. }) | Err(_) => return 0,
+            Ok(Payload::FunctionSection(r)) => size.functions = r.count(),
+            Ok(Payload::CodeSectionStart { size: code, .. }) => {
+                size.code_bytes = u64::from(code);
+                break;
+            }
             Ok(_) => {}
+            Err(_) => break,
         }
     }
-    0
+    size
 }
 
 /// Parses the declarations of `bytes`. Call [`crate::validate::validate`] first: this reader
