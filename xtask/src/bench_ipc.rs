@@ -2,6 +2,7 @@
 //! the console command `bench ipc N` and prints its report with what it was measured on: the
 //! accelerator QEMU really ran under, the host CPU and the QEMU version. The kernel does the
 //! measuring (kernel/src/console/bench.rs); this only drives the console and checks the report.
+//! With `--host` it runs the native baselines instead ([`host`]).
 
 use std::process::{Command, ExitCode};
 use std::time::Duration;
@@ -13,7 +14,11 @@ use crate::{Failure, build};
 
 const HELP: &str = "\
 usage: cargo xtask bench ipc [N] [--debug] [--steps] [--accel auto|tcg|kvm] [--timeout SECS] [--markdown]
+       cargo xtask bench ipc --host [N]
     N           round trips per payload size and path (default 1000; the kernel takes 1..=1000000)
+    --host      native, on this machine's CPU (no QEMU): Linux IPC baselines (pipes, a socket
+                pair, futex, eventfd) and Hayabusa's plain-call and handler floors, pinned to one
+                CPU and then across two; markdown tables (kernel/compiler/host/examples/ipc_native.rs)
     --debug     benchmark the debug kernel instead of the release build
     --steps     build the kernel with rdtsc checkpoints along the direct path (feature
                 ipc-steps) and print where a direct round trip's cycles go (the checkpoints
@@ -33,12 +38,14 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
     let mut markdown = false;
     let mut debug = false;
     let mut steps = false;
+    let mut host = false;
     let mut rest = Vec::new();
     for arg in args {
         match arg.as_str() {
             "--markdown" => markdown = true,
             "--debug" => debug = true,
             "--steps" => steps = true,
+            "--host" => host = true,
             "-h" | "--help" => {
                 println!("{HELP}");
                 return Ok(ExitCode::SUCCESS);
@@ -52,6 +59,12 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
             }
             _ => rest.push(arg.clone()),
         }
+    }
+    if host {
+        if !rest.is_empty() || steps || debug {
+            return Err(Failure::Usage(format!("bench ipc --host takes only N\n{HELP}")));
+        }
+        return host_baselines(rounds);
     }
     let mut options = Options::parse(&rest, &["--accel", "--timeout"])?;
     options.release = !debug;
@@ -161,4 +174,37 @@ fn qemu_version(qemu: &std::path::Path) -> String {
         .ok()
         .and_then(|out| String::from_utf8_lossy(&out.stdout).lines().next().map(str::to_string))
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// `--host`: builds the Wasm programs (for the pingpong server's module) and runs the native
+/// baselines, release build, pinned to one CPU and then across two.
+fn host_baselines(rounds: u32) -> Result<ExitCode, Failure> {
+    let target = crate::cargo::target_dir()?;
+    let manifest = crate::programs::manifest()?;
+    let programs = crate::programs::build(&target, &manifest)?;
+    let (_, server) = programs
+        .modules
+        .iter()
+        .find(|(name, _)| name == "pingpong-server.wasm")
+        .ok_or_else(|| Failure::Error("no pingpong-server.wasm was built".into()))?;
+    let path = target.join("programs").join("pingpong-server.wasm");
+    std::fs::write(&path, server).map_err(|e| Failure::Error(format!("writing {}: {e}", path.display())))?;
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| info.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .unwrap_or_default();
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("machine: {cpu} ({cpus} logical CPUs), native (no emulator)");
+    for placement in ["1", "2"] {
+        if placement == "2" && cpus < 2 {
+            println!("(one CPU only: no run across two)");
+            break;
+        }
+        let mut command = crate::cargo::command();
+        command.args(["run", "-q", "--release", "-p", "hayabusa-compiler-host", "--example", "ipc_native", "--"]);
+        command.arg(&path).arg(rounds.to_string()).args(["--cpus", placement]);
+        println!();
+        crate::cargo::run(command, "running the native IPC baselines")?;
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -32,6 +32,12 @@ thread_local! {
 /// The next thread number [`Platform::current_thread`] hands out.
 static NEXT_THREAD: AtomicUsize = AtomicUsize::new(1);
 
+thread_local! {
+    /// This thread's lowest stack address, asked once: `pthread_getattr_np` reads
+    /// `/proc/self/maps` for the main thread, tens of microseconds a time.
+    static STACK_LOW: Option<usize> = crate::sys::current_stack_low();
+}
+
 /// Linux x86-64.
 pub struct Linux;
 
@@ -111,7 +117,7 @@ impl Platform for Linux {
             // below the Wasm frames).
             let here = &values as *const _ as usize;
             let mut limit = here.saturating_sub(STACK_BUDGET.load(Ordering::Relaxed));
-            if let Some(low) = crate::sys::current_stack_low() {
+            if let Some(low) = STACK_LOW.with(|low| *low) {
                 limit = limit.max(low + HOST_STACK_RESERVE);
             }
             Linux::limits().stack_limit.store(limit, Ordering::Relaxed);

@@ -1,0 +1,292 @@
+//! Native IPC baselines for `cargo xtask bench ipc --host`: Linux round trips (pipes between two
+//! processes and between two threads, a Unix socket pair, futex and eventfd ping-pong) at 0, 64
+//! and 1024 bytes, and the two Hayabusa floors that exist natively so far — a plain call into
+//! compiled code and a pingpong server's handler alone, on this machine's CPU through the Linux
+//! platform of the runtime. The Hayabusa direct and switch paths need the hosted runner and are
+//! not measured here yet. Each figure is the median and p99 of per-call times over batches of
+//! 16 round trips, in TSC cycles and ns; `--cpus 1` pins both parties to CPU 0, `--cpus 2` puts
+//! them on CPUs 0 and 1.
+//!
+//! Usage: `cargo run --release -p hayabusa-compiler-host --example ipc_native -- SERVER.wasm
+//! [N] [--cpus 1|2]` (xtask passes the built `pingpong-server.wasm`). `--echo SIZE CPU` is the
+//! child process of the pipe baseline.
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Instant;
+
+use hayabusa_compiler::{BoundsChecks, CompileOptions, OptLevel, Sig, ValType};
+use hayabusa_compiler_host::{Extern, FuncHandle, Instance, Store, cpu};
+use rustix::thread::{CpuSet, futex};
+
+/// Round trips per timed batch.
+const BATCH: usize = 16;
+const SIZES: [usize; 3] = [0, 64, 1024];
+
+fn rdtsc() -> u64 {
+    // SAFETY: RDTSC exists on every x86-64 CPU and has no memory effects.
+    unsafe { core::arch::x86_64::_rdtsc() }
+}
+
+/// Pins the calling thread to `cpu`.
+fn pin(cpu: usize) {
+    let mut set = CpuSet::new();
+    set.set(cpu);
+    if let Err(e) = rustix::thread::sched_setaffinity(None, &set) {
+        eprintln!("ipc_native: cannot pin to CPU {cpu}: {e}");
+    }
+}
+
+/// Per-call (cycles, ns) of `batches` batches of [`BATCH`] calls of `round`, after a warm-up.
+fn time(batches: usize, mut round: impl FnMut()) -> Vec<(f64, f64)> {
+    for _ in 0..batches.min(100) * BATCH {
+        round();
+    }
+    (0..batches)
+        .map(|_| {
+            let (t0, c0) = (Instant::now(), rdtsc());
+            for _ in 0..BATCH {
+                round();
+            }
+            let (c1, ns) = (rdtsc(), t0.elapsed().as_nanos() as f64);
+            ((c1 - c0) as f64 / BATCH as f64, ns / BATCH as f64)
+        })
+        .collect()
+}
+
+/// Median and p99 of each column.
+fn stats(mut v: Vec<(f64, f64)>) -> [f64; 4] {
+    let pick = |v: &mut Vec<(f64, f64)>, by: fn(&(f64, f64)) -> f64, q: f64| {
+        v.sort_by(|a, b| by(a).total_cmp(&by(b)));
+        by(&v[((v.len() - 1) as f64 * q) as usize])
+    };
+    [pick(&mut v, |x| x.0, 0.5), pick(&mut v, |x| x.0, 0.99), pick(&mut v, |x| x.1, 0.5), pick(&mut v, |x| x.1, 0.99)]
+}
+
+fn row(what: &str, size: &str, s: [f64; 4]) {
+    println!("| {what} | {size} | {:.0} | {:.0} | {:.0} | {:.0} |", s[0], s[1], s[2], s[3]);
+}
+
+/// Bytes a pipe or socket round trip carries: at least one (a 0-byte write wakes nobody).
+fn wire(size: usize) -> usize {
+    size.max(1)
+}
+
+/// The child of the process pipe baseline: echoes `size`-byte messages from stdin to stdout.
+fn echo(size: usize, cpu: usize) {
+    pin(cpu);
+    let (mut input, mut output) = (std::io::stdin().lock(), std::io::stdout().lock());
+    let mut buf = vec![0u8; wire(size)];
+    while input.read_exact(&mut buf).is_ok() {
+        if output.write_all(&buf).and_then(|()| output.flush()).is_err() {
+            break;
+        }
+    }
+}
+
+fn pipe_processes(size: usize, batches: usize, cpus: [usize; 2]) -> [f64; 4] {
+    let exe = std::env::current_exe().expect("own path");
+    let mut child = Command::new(exe)
+        .args(["--echo", &size.to_string(), &cpus[1].to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawning the echo process");
+    let (mut to, mut from) = (child.stdin.take().expect("piped"), child.stdout.take().expect("piped"));
+    let mut buf = vec![7u8; wire(size)];
+    let s = stats(time(batches, || {
+        to.write_all(&buf).expect("write");
+        from.read_exact(&mut buf).expect("read");
+    }));
+    drop(to);
+    let _ = child.wait();
+    s
+}
+
+/// A round trip over a pair of byte streams to an echo thread on `cpus[1]`.
+fn streams<S: Read + Write + Send + 'static>(mut mine: S, mut theirs: S, size: usize, batches: usize, cpus: [usize; 2]) -> [f64; 4] {
+    let n = wire(size);
+    let echo = std::thread::spawn(move || {
+        pin(cpus[1]);
+        let mut buf = vec![0u8; n];
+        while theirs.read_exact(&mut buf).is_ok() && theirs.write_all(&buf).is_ok() {}
+    });
+    let mut buf = vec![7u8; n];
+    let s = stats(time(batches, || {
+        mine.write_all(&buf).expect("write");
+        mine.read_exact(&mut buf).expect("read");
+    }));
+    drop(mine);
+    let _ = echo.join();
+    s
+}
+
+/// Two anonymous pipes as one duplex stream.
+struct Duplex(std::io::PipeReader, std::io::PipeWriter);
+
+impl Read for Duplex {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl Write for Duplex {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.1.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.1.flush()
+    }
+}
+
+fn pipe_threads(size: usize, batches: usize, cpus: [usize; 2]) -> [f64; 4] {
+    let (r1, w1) = std::io::pipe().expect("pipe");
+    let (r2, w2) = std::io::pipe().expect("pipe");
+    streams(Duplex(r1, w2), Duplex(r2, w1), size, batches, cpus)
+}
+
+fn socket_pair(size: usize, batches: usize, cpus: [usize; 2]) -> [f64; 4] {
+    let (a, b) = UnixStream::pair().expect("socketpair");
+    streams(a, b, size, batches, cpus)
+}
+
+/// Futex ping-pong: a word that says whose turn it is (0: ours, 1: theirs, 2: stop).
+fn futex_pingpong(batches: usize, cpus: [usize; 2]) -> [f64; 4] {
+    let turn = Arc::new(AtomicU32::new(0));
+    let wait_while = |turn: &AtomicU32, value: u32| {
+        while turn.load(Ordering::Acquire) == value {
+            let _ = futex::wait(turn, futex::Flags::PRIVATE, value, None);
+        }
+    };
+    let theirs = turn.clone();
+    let other = std::thread::spawn(move || {
+        pin(cpus[1]);
+        loop {
+            wait_while(&theirs, 0);
+            if theirs.load(Ordering::Acquire) == 2 {
+                break;
+            }
+            theirs.store(0, Ordering::Release);
+            let _ = futex::wake(&theirs, futex::Flags::PRIVATE, 1);
+        }
+    });
+    let s = stats(time(batches, || {
+        turn.store(1, Ordering::Release);
+        let _ = futex::wake(&turn, futex::Flags::PRIVATE, 1);
+        wait_while(&turn, 1);
+    }));
+    turn.store(2, Ordering::Release);
+    let _ = futex::wake(&turn, futex::Flags::PRIVATE, 1);
+    let _ = other.join();
+    s
+}
+
+fn eventfd_pingpong(batches: usize, cpus: [usize; 2]) -> [f64; 4] {
+    use rustix::event::{EventfdFlags, eventfd};
+    let ping = std::fs::File::from(eventfd(0, EventfdFlags::CLOEXEC).expect("eventfd"));
+    let pong = std::fs::File::from(eventfd(0, EventfdFlags::CLOEXEC).expect("eventfd"));
+    let (their_ping, their_pong) = (ping.try_clone().expect("dup"), pong.try_clone().expect("dup"));
+    let rounds = 100 * BATCH + batches * BATCH;
+    let other = std::thread::spawn(move || {
+        pin(cpus[1]);
+        let (mut ping, mut pong) = (their_ping, their_pong);
+        let mut word = [0u8; 8];
+        for _ in 0..rounds {
+            ping.read_exact(&mut word).expect("read");
+            pong.write_all(&1u64.to_ne_bytes()).expect("write");
+        }
+    });
+    let (mut ping, mut pong) = (ping, pong);
+    let mut word = [0u8; 8];
+    let s = stats(time(batches, || {
+        ping.write_all(&1u64.to_ne_bytes()).expect("write");
+        pong.read_exact(&mut word).expect("read");
+    }));
+    let _ = other.join();
+    s
+}
+
+/// The pingpong server's module instantiated on this machine, its imports failing (nothing
+/// calls them: only its exports are timed).
+fn server(path: &str) -> Instance {
+    let wasm = std::fs::read(path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
+    let options = CompileOptions { opt: OptLevel::Speed, cpu: cpu::host_features(), bounds: BoundsChecks::Guard, clock: None };
+    let module = hayabusa_compiler::compile(&wasm, &options).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let store: &'static Store = Box::leak(Box::new(Store::new()));
+    let import = |_: &str, _: &str| {
+        let sig = Sig { params: vec![ValType::I32, ValType::I32], results: vec![ValType::I32] };
+        Some(Extern::Func(FuncHandle::host_raw(sig, Box::new(|slots: &mut [u64]| slots[0] = u64::MAX))))
+    };
+    Instance::new(store, Arc::new(module), &wasm, &import).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn hayabusa_floors(path: &str, batches: usize) {
+    let instance = server(path);
+    let buffer = instance.export_func("hayabusa_msg_buffer").expect("a direct-path server");
+    let handle = instance.export_func("hayabusa_handle").expect("a direct-path server");
+    let mut slots = [0u64];
+    buffer.call_raw(&mut slots).expect("hayabusa_msg_buffer");
+    let at = slots[0] as usize;
+    // An empty PING (kind 1) in the server's buffer, as the kernel's `bench ipc` gives it.
+    let memory = instance.memory().expect("a memory");
+    let header: Vec<u8> = [1u32, 0, 1, 0].iter().flat_map(|w| w.to_le_bytes()).collect();
+    assert!(memory.write(at as u64, &header), "buffer inside memory");
+    let plain = stats(time(batches, || {
+        let mut slots = [0u64];
+        buffer.call_raw(&mut slots).expect("plain call");
+    }));
+    let alone = stats(time(batches, || {
+        let mut slots = [1u64];
+        handle.call_raw(&mut slots).expect("handler");
+        assert_eq!(slots[0], 0, "the handler answered the PING");
+    }));
+    row("Hayabusa: plain call into compiled code (`hayabusa_msg_buffer`)", "—", plain);
+    row("Hayabusa: handler alone (`hayabusa_handle`, empty PING)", "0 B", alone);
+    println!("| Hayabusa direct path | — | not measured yet: needs the hosted runner (issue 9) | | | |");
+    println!("| Hayabusa switch path | — | not measured yet: needs the hosted runner (issue 9) | | | |");
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--echo") {
+        let n = |i: usize| args.get(i).and_then(|a| a.parse().ok()).expect("--echo SIZE CPU");
+        echo(n(1), n(2));
+        return;
+    }
+    let usage = "usage: ipc_native SERVER.wasm [N] [--cpus 1|2]";
+    let path = args.first().expect(usage).clone();
+    let mut rounds = 10_000usize;
+    let mut cpus = [0, 1];
+    let mut it = args[1..].iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--cpus" => match it.next().map(String::as_str) {
+                Some("1") => cpus = [0, 0],
+                Some("2") => cpus = [0, 1],
+                _ => panic!("{usage}"),
+            },
+            n => rounds = n.parse().ok().filter(|n| *n > 0).expect(usage),
+        }
+    }
+    let batches = rounds.div_ceil(BATCH);
+    pin(cpus[0]);
+    let placement = if cpus[0] == cpus[1] { "both on CPU 0" } else { "CPUs 0 and 1" };
+    println!("{} round trips each ({batches} batches of {BATCH}), {placement}, native (no emulation)\n", batches * BATCH);
+    println!("| what | payload | median cycles | p99 cycles | median ns | p99 ns |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    hayabusa_floors(&path, batches);
+    for size in SIZES {
+        let s = format!("{size} B");
+        row("Linux: pipe ping-pong, two processes", &s, pipe_processes(size, batches, cpus));
+        row("Linux: pipe ping-pong, two threads", &s, pipe_threads(size, batches, cpus));
+        row("Linux: Unix socket pair, two threads", &s, socket_pair(size, batches, cpus));
+    }
+    row("Linux: futex ping-pong, two threads (no payload)", "0 B", futex_pingpong(batches, cpus));
+    row("Linux: eventfd ping-pong, two threads (no payload)", "0 B", eventfd_pingpong(batches, cpus));
+    println!("| cited, not measured here: seL4 call + reply (Skylake, seL4 performance page) | 0 B | 757 | | | |");
+    println!("| cited, not measured here: RedLeaf cross-domain call (OSDI 2020) | 0 B | 124 | | | |");
+    println!("\n(Pipe and socket rows with 0 B payload carry 1 byte: an empty write wakes nobody.)");
+}
