@@ -11,7 +11,6 @@ extern crate alloc;
 pub mod arch;
 pub mod boot;
 pub mod console;
-pub mod ipc;
 pub mod klog;
 pub mod mm;
 pub mod panic;
@@ -22,3 +21,6 @@ pub mod symbols;
 pub mod task;
 pub mod time;
 pub mod wasm;
+
+/// The IPC rules (registry, rendezvous, message checks), shared with the hosted runner.
+pub use hayabusa_ipc as ipc;
