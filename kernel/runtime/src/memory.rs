@@ -8,6 +8,7 @@ use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 use hayabusa_compiler::module::Limits;
+use core::sync::atomic::{AtomicU64, Ordering};
 use spin::Mutex;
 
 pub const PAGE_SIZE: u64 = 65536;
@@ -36,6 +37,34 @@ pub struct Memory<P: Platform> {
     pub max_pages: Option<u64>,
     /// The most pages it may have: the declared maximum, [`MAX_PAGES`] and the store's limit.
     cap_pages: u64,
+    /// The last refused growth ([`Refusal::word`]), 0 for none.
+    refused: AtomicU64,
+}
+
+const PAGES_MASK: u64 = (1 << 62) - 1;
+
+/// Why a `memory.grow` was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Past the memory's maximum or the store's limit.
+    OverLimit,
+    /// The platform had no memory for it.
+    NoMemory,
+}
+
+impl Refusal {
+    /// `pages` (bits 0..62), a marker (bit 62) and the reason (bit 63) in one word.
+    fn word(self, pages: u64) -> u64 {
+        pages.min(PAGES_MASK) | 1 << 62 | if self == Refusal::NoMemory { 1 << 63 } else { 0 }
+    }
+
+    fn from_word(word: u64) -> Option<(u64, Refusal)> {
+        if word == 0 {
+            return None;
+        }
+        let why = if word >> 63 == 1 { Refusal::NoMemory } else { Refusal::OverLimit };
+        Some((word & PAGES_MASK, why))
+    }
 }
 
 impl<P: Platform> Memory<P> {
@@ -61,7 +90,7 @@ impl<P: Platform> Memory<P> {
         let base = P::memory_base(&handle);
         let vm = Box::new(VmCell::new(VMMemory { base: base as *mut u8, length: limits.min * PAGE_SIZE }));
         let cap_pages = cap_pages.min(limits.max.unwrap_or(MAX_PAGES)).min(MAX_PAGES);
-        Ok(Memory { handle: Mutex::new(handle), base, vm, max_pages: limits.max, cap_pages })
+        Ok(Memory { handle: Mutex::new(handle), base, vm, max_pages: limits.max, cap_pages, refused: AtomicU64::new(0) })
     }
 
     pub fn vm_ptr(&self) -> *mut VMMemory {
@@ -86,13 +115,28 @@ impl<P: Platform> Memory<P> {
         // does not run Wasm, so no call under the lock can come back here.
         let mut handle = self.handle.lock();
         let old = self.pages();
-        let new = old.checked_add(delta)?;
+        let new = old.saturating_add(delta);
         if new > self.cap_pages {
+            self.refused.store(Refusal::OverLimit.word(new), Ordering::Relaxed);
             return None;
         }
-        P::set_accessible(&mut handle, new * PAGE_SIZE).ok()?;
+        if P::set_accessible(&mut handle, new * PAGE_SIZE).is_err() {
+            self.refused.store(Refusal::NoMemory.word(new), Ordering::Relaxed);
+            return None;
+        }
         self.vm.set(VMMemory { base: self.base(), length: new * PAGE_SIZE });
         Some(old)
+    }
+
+    /// The most pages this memory may have (the declared maximum, the store's limit, Wasm's).
+    pub fn cap_pages(&self) -> u64 {
+        self.cap_pages
+    }
+
+    /// The last `memory.grow` that was refused: the size it asked for, in pages, and why (for
+    /// reports: a program that traps right after a refused grow usually ran out of memory).
+    pub fn last_refusal(&self) -> Option<(u64, Refusal)> {
+        Refusal::from_word(self.refused.load(Ordering::Relaxed))
     }
 
     /// Whether `[offset, offset + len)` lies inside the memory.

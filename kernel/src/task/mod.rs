@@ -33,6 +33,7 @@ use hayabusa_compiler::module::ValType;
 use hayabusa_compiler::module::CodeSize;
 use hayabusa_compiler::{BoundsChecks, CompiledModule, OptLevel};
 use hayabusa_manifest::{Ipc, Task as Entry};
+use hayabusa_runtime::memory::Refusal;
 use hayabusa_runtime::{ResourceLimits, Trap};
 
 use crate::arch::irqlock::IrqMutex;
@@ -500,7 +501,17 @@ fn finish(ctl: &Ctl, end: End) {
         End::Trapped(t) => {
             let cause = t.cause.map(|v| format!(" (CPU vector {v})")).unwrap_or_default();
             let func = rustc_demangle::demangle(&t.func);
-            kprintln!("{who} trapped: {} in {func:#} at wasm offset {:#x}{cause}", t.kind.message(), t.wasm_offset);
+            // A trap right after a refused `memory.grow` is most often an allocator giving up.
+            let refused = match task.memory.as_ref().and_then(|m| m.last_refusal().map(|r| (r, m.cap_pages()))) {
+                Some(((pages, Refusal::OverLimit), cap)) => {
+                    format!("; before it, memory.grow to {pages} pages was refused (its limit is {cap} pages)")
+                }
+                Some(((pages, Refusal::NoMemory), _)) => {
+                    format!("; before it, memory.grow to {pages} pages was refused (out of memory for tasks)")
+                }
+                None => String::new(),
+            };
+            kprintln!("{who} trapped: {} in {func:#} at wasm offset {:#x}{cause}{refused}", t.kind.message(), t.wasm_offset);
         }
     }
     // Dropped here, outside the lock: the instance, its memory and its code (unless a caller
