@@ -34,6 +34,11 @@ pub const HEAP_RESERVE_FRAMES: u64 = 4096;
 /// Page-table frames an eager mapping of a few pages may need besides its pages.
 const TABLE_SLACK: u64 = 4;
 
+/// Frames an eager mapping of `pages` pages may take: the pages and their page tables.
+fn with_tables(pages: u64) -> u64 {
+    pages + pages.div_ceil(512) + TABLE_SLACK
+}
+
 impl Memory {
     fn free(&self) -> u64 {
         self.frames.stats().free
@@ -41,7 +46,7 @@ impl Memory {
 
     /// Whether `pages` pages may be mapped now for a task (stacks, code, device windows).
     fn fits_for_task(&self, pages: u64) -> bool {
-        self.commit.may_map_for_task(self.free(), pages + pages.div_ceil(512) + TABLE_SLACK)
+        self.commit.may_map_for_task(self.free(), with_tables(pages))
     }
 }
 
@@ -90,7 +95,7 @@ pub fn init(regions: &MemoryRegions, phys_offset: u64) {
 fn map_heap(start: u64, end: u64) -> Result<(), MapError> {
     with_memory(|m| {
         let pages = (end - start) / 4096;
-        if !m.commit.may_map_for_heap(m.free(), pages + pages.div_ceil(512) + TABLE_SLACK) {
+        if !m.commit.may_map_for_heap(m.free(), with_tables(pages)) {
             return Err(MapError::OutOfFrames);
         }
         for va in (start..end).step_by(4096) {

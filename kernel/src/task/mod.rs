@@ -547,30 +547,28 @@ pub fn kill_named(name: &str) -> (usize, usize) {
         (ids, threads)
     };
     wake_all(threads);
-    let deadline = time::uptime_ms() + 1000 + ids.len() as u64;
-    let gone = loop {
-        let left = {
-            let table = TABLE.lock();
-            ids.iter().filter(|&&id| table.tasks.contains_key(id)).count()
-        };
-        if left == 0 || time::uptime_ms() >= deadline {
-            break ids.len() - left;
-        }
-        sched::yield_now();
-    };
+    let gone = wait_all_gone(&ids, 1000 + ids.len() as u64);
     (ids.len(), gone)
 }
 
 /// Waits up to `ms` for task `id` to leave the table; whether it did.
 pub fn wait_gone(id: TaskId, ms: u64) -> bool {
+    wait_all_gone(&[id], ms) == 1
+}
+
+/// Waits up to `ms` for the tasks `ids` to leave the table; how many did.
+fn wait_all_gone(ids: &[TaskId], ms: u64) -> usize {
     let deadline = time::uptime_ms() + ms;
-    while TABLE.lock().tasks.contains_key(id) {
-        if time::uptime_ms() >= deadline {
-            return false;
+    loop {
+        let left = {
+            let table = TABLE.lock();
+            ids.iter().filter(|&&id| table.tasks.contains_key(id)).count()
+        };
+        if left == 0 || time::uptime_ms() >= deadline {
+            return ids.len() - left;
         }
         sched::yield_now();
     }
-    true
 }
 
 /// Whether task `id` is done starting: ended, registered a service, or blocked in IPC.

@@ -160,15 +160,9 @@ fn outer_killed(record: &EntryRecord) -> bool {
 
 /// Whether the call of `record` is to be abandoned now, and how it reports it.
 fn must_cancel(record: &mut EntryRecord) -> bool {
-    if owner_killed(record) {
-        record.cancelled = true;
-        return true;
-    }
-    if record.abandon {
-        record.cancelled = true;
-        return true;
-    }
-    false
+    let cancel = record.abandon || owner_killed(record);
+    record.cancelled |= cancel;
+    cancel
 }
 
 /// Called by the timer interrupt (interrupts disabled) after the tick, back on the interrupted
