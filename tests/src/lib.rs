@@ -50,9 +50,26 @@ pub fn sync(vm: &mut Session, tag: &str) -> Result<String, SessionError> {
 }
 
 /// Types `run NAME ARGS` and returns the new task's id (from `run: started task N (NAME)`).
+/// Consumes nothing: the task may print, or even end, before the console's `run: started`
+/// line, so what it prints stays for the caller's next `expect`. Panics with the console's
+/// error if the task did not start.
 pub fn run(vm: &mut Session, name: &str, args: &str) -> Result<i32, SessionError> {
+    let from = vm.transcript().len();
     vm.send(&format!("run {name} {args}\n"))?;
-    let text = vm.expect(&format!(" ({name})"))?;
-    let line = text.rsplit_once("run: started task ").map(|(_, l)| l).unwrap_or_else(|| panic!("run {name} failed:\n{text}"));
-    Ok(line.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no task id in {line:?}")))
+    let (started, refused) = ("run: started task ", format!("error: run {name}:"));
+    let give_up = std::time::Instant::now() + Duration::from_secs(120);
+    while std::time::Instant::now() < give_up {
+        let text = vm.transcript()[from..].replace('\r', "");
+        if let Some(line) = text.split_once(started).and_then(|(_, rest)| rest.lines().next())
+            && line.ends_with(&format!(" ({name})"))
+        {
+            return Ok(line.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no task id in {line:?}")));
+        }
+        if let Some((_, rest)) = text.split_once(&refused) {
+            panic!("run {name} failed: {refused}{}", rest.lines().next().unwrap_or_default());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Not seen in time: fail the way every other wait does, with the transcript.
+    vm.expect(started).map(|_| panic!("run {name}: no `run: started` line"))
 }

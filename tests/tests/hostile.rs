@@ -23,25 +23,35 @@ const HEAP_SLACK: i64 = 2048;
 /// baseline (each distinct module is compiled once and kept: its declarations and code image).
 const CACHE_SLACK: i64 = 64;
 
+/// Starts `name` and waits until the output since the command holds `needle(id)`; returns the
+/// id and that output. (A task may print, and even end, before the console's `run: started`
+/// line: so the wait reads the output from before the command on, not after that line.)
+fn run_until(vm: &mut Session, name: &str, args: &str, needle: impl Fn(i32) -> String) -> Result<(i32, String), SessionError> {
+    let from = vm.transcript().len();
+    let id = run(vm, name, args)?;
+    wait_count(vm, from, &needle(id), 1)?;
+    // Whole lines: the console's echo comes after everything printed so far.
+    sync(vm, &format!("ran{id}"))?;
+    Ok((id, vm.transcript()[from..].replace('\r', "")))
+}
+
 /// Runs `name` and waits for its end report; returns the report line.
 fn run_to_end(vm: &mut Session, name: &str, args: &str) -> Result<String, SessionError> {
-    let id = run(vm, name, args)?;
+    let (id, out) = run_until(vm, name, args, |id| format!("task {id} ({name}) "))?;
     let prefix = format!("task {id} ({name}) ");
-    vm.expect(&prefix)?;
-    let rest = vm.expect("\n")?;
-    Ok(format!("{prefix}{}", rest.trim_end()))
+    let line = out.lines().find(|l| l.contains(&prefix)).expect("waited for it");
+    Ok(line[line.find(&prefix).expect("in the line")..].to_string())
 }
 
 /// The console answers and pingpong (direct path) still serves.
 fn still_serving(vm: &mut Session, after: &str) -> Result<(), SessionError> {
-    let id = run(vm, "pingpong-client", "10")?;
-    let out = vm.expect(&format!("task {id} (pingpong-client) "))?;
+    let (_, out) = run_until(vm, "pingpong-client", "10", |id| format!("task {id} (pingpong-client) "))?;
     assert!(out.contains("pingpong: pingpong: 10 round trips ok"), "pingpong no longer serves after {after}:\n{out}");
     sync(vm, after).map(|_| ())
 }
 
 /// What `mem` says, as numbers.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Mem {
     used_frames: i64,
     heap_mapped_kib: i64,
@@ -61,6 +71,21 @@ fn number_before(line: &str, word: &str) -> i64 {
     let words: Vec<&str> = line.split(|c: char| c.is_whitespace() || c == ',' || c == ';').filter(|w| !w.is_empty()).collect();
     let at = words.iter().position(|w| *w == word).unwrap_or_else(|| panic!("no {word:?} in {line:?}"));
     words[at - 1].parse().unwrap_or_else(|_| panic!("no number before {word:?} in {line:?}"))
+}
+
+/// `mem` once nothing is being released any more: two readings 300 ms apart that agree (a task
+/// prints its end report before its thread has given back its stack).
+fn settled_mem(vm: &mut Session) -> Result<Mem, SessionError> {
+    let mut last = mem(vm)?;
+    for _ in 0..20 {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let now = mem(vm)?;
+        if now == last {
+            break;
+        }
+        last = now;
+    }
+    Ok(last)
 }
 
 fn mem(vm: &mut Session) -> Result<Mem, SessionError> {
@@ -100,6 +125,21 @@ fn wait_count(vm: &mut Session, from: usize, needle: &str, n: usize) -> Result<(
     unreachable!()
 }
 
+/// `spawn 2100 NAME`: how many started before the refusal, and the command's output.
+fn spawn_until_refused(vm: &mut Session, name: &str) -> Result<(usize, String), SessionError> {
+    let out = vm.command(&format!("spawn 2100 {name}"))?;
+    let started = out.split_whitespace().nth(2).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no count in {out:?}"));
+    Ok((started, out))
+}
+
+/// `kill NAME` for the `count` tasks of that name, and waits for each one's report.
+fn kill_all(vm: &mut Session, name: &str, count: usize) -> Result<(), SessionError> {
+    let from = vm.transcript().len();
+    let killed = vm.command(&format!("kill {name}"))?;
+    assert!(killed.contains(&format!(" {count} {name} tasks")), "{killed}");
+    wait_count(vm, from, &format!("({name}) killed"), count)
+}
+
 #[test]
 fn hostile_programs_end_only_themselves() -> Result<(), SessionError> {
     let mut vm = boot_for(300);
@@ -107,7 +147,7 @@ fn hostile_programs_end_only_themselves() -> Result<(), SessionError> {
     sync(&mut vm, "boot")?;
     // Warm up what stays cached (compiled modules, the heap's first growth) before the baseline.
     still_serving(&mut vm, "warm-up")?;
-    let base = mem(&mut vm)?;
+    let base = settled_mem(&mut vm)?;
 
     let cases: &[(&str, &str)] = &[
         // Grows to its 8 MiB limit, writes all of it, then `memory.fill` of 4 GiB traps.
@@ -133,14 +173,12 @@ fn hostile_programs_end_only_themselves() -> Result<(), SessionError> {
     still_serving(&mut vm, "manyfuncs")?;
 
     // An endless loop in `_start`, killed.
-    let id = run(&mut vm, "spin", "")?;
-    vm.expect("spin: spinning until killed")?;
-    sync(&mut vm, "spin")?;
+    let (id, _) = run_until(&mut vm, "spin", "", |_| "spin: spinning until killed".into())?;
     let killed = vm.command(&format!("kill {id}"))?;
     assert!(killed.contains(&format!("killed task {id} (spin)")), "{killed}");
     still_serving(&mut vm, "spin")?;
 
-    let now = mem(&mut vm)?;
+    let now = settled_mem(&mut vm)?;
     assert_back(base, now, CACHE_SLACK, "the hostile programs");
     vm.send("shutdown\n")?;
     vm.expect_exit(hayabusa_tests::Outcome::Success)
@@ -170,9 +208,7 @@ fn hostile_kills_reach_tasks_anywhere() -> Result<(), SessionError> {
 
     // Running pingpong's endless handler on the direct path: the client goes, pingpong (whose
     // handler was abandoned mid-way) is ended with its own report, and a new pingpong serves.
-    let client = run(&mut vm, "pingpong-client", "hang pingpong")?;
-    vm.expect("pingpong: hanging in pingpong: calling")?;
-    sync(&mut vm, "hanging")?;
+    let (client, _) = run_until(&mut vm, "pingpong-client", "hang pingpong", |_| "pingpong: hanging in pingpong: calling".into())?;
     let from = vm.transcript().len();
     let killed = vm.command(&format!("kill {client}"))?;
     assert!(killed.contains(&format!("killed task {client} (pingpong-client)")), "{killed}");
@@ -186,9 +222,8 @@ fn hostile_kills_reach_tasks_anywhere() -> Result<(), SessionError> {
 
     // Waiting for pingpong-switch, whose own thread loops in its handler: the client goes at
     // once, the server keeps looping until it is killed itself.
-    let client = run(&mut vm, "pingpong-client", "hang pingpong-switch")?;
-    vm.expect("pingpong: hanging in pingpong-switch: calling")?;
-    sync(&mut vm, "hanging-switch")?;
+    let (client, _) =
+        run_until(&mut vm, "pingpong-client", "hang pingpong-switch", |_| "pingpong: hanging in pingpong-switch: calling".into())?;
     let killed = vm.command(&format!("kill {client}"))?;
     assert!(killed.contains(&format!("killed task {client} (pingpong-client)")), "{killed}");
     let ps = vm.command("ps")?;
@@ -211,39 +246,27 @@ fn hostile_many_tasks_up_to_the_limits() -> Result<(), SessionError> {
     vm.expect("(hello) exited")?;
     sync(&mut vm, "boot")?;
     still_serving(&mut vm, "warm-up")?;
-    let base = mem(&mut vm)?;
+    let base = settled_mem(&mut vm)?;
 
     // Small tasks: the task limit (2048, five of them boot tasks and ours) stops them first.
-    let out = vm.command("spawn 2100 sleeper")?;
-    let started: usize = out
-        .split_whitespace()
-        .nth(2)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no count in {out:?}"));
+    let (started, out) = spawn_until_refused(&mut vm, "sleeper")?;
     assert!(started >= 1000, "only {started} small tasks started:\n{out}");
     assert!(out.contains("then refused: 2048 tasks are running already (the limit)"), "{out}");
     // A refusal, cleanly, for anything else meanwhile; the console still answers.
     let refused = vm.command("run hello")?;
     assert!(refused.contains("error: run hello: 2048 tasks are running already"), "{refused}");
-    let from = vm.transcript().len();
-    let killed = vm.command("kill sleeper")?;
-    assert!(killed.contains(&format!(" {started} sleeper tasks")), "{killed}");
-    wait_count(&mut vm, from, "(sleeper) killed", started)?;
+    kill_all(&mut vm, "sleeper", started)?;
     still_serving(&mut vm, "2000 tasks")?;
 
     // Tasks with 1 MiB stacks: memory runs out first, and says so.
-    let out = vm.command("spawn 2100 sleeper-big")?;
-    let started: usize = out.split_whitespace().nth(2).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{out:?}"));
+    let (started, out) = spawn_until_refused(&mut vm, "sleeper-big")?;
     assert!(started >= 300, "only {started} tasks with 1 MiB stacks:\n{out}");
     assert!(out.contains("then refused: out of memory for the task's thread and stack"), "{out}");
     sync(&mut vm, "full")?;
-    let from = vm.transcript().len();
-    let killed = vm.command("kill sleeper-big")?;
-    assert!(killed.contains(&format!(" {started} sleeper-big tasks")), "{killed}");
-    wait_count(&mut vm, from, "(sleeper-big) killed", started)?;
+    kill_all(&mut vm, "sleeper-big", started)?;
     still_serving(&mut vm, "memory full of tasks")?;
 
-    let now = mem(&mut vm)?;
+    let now = settled_mem(&mut vm)?;
     assert_back(base, now, HEAP_SLACK, "2000 tasks at once");
     vm.send("shutdown\n")?;
     vm.expect_exit(hayabusa_tests::Outcome::Success)
@@ -257,7 +280,7 @@ fn hostile_spawn_trap_kill_cycles_return_everything() -> Result<(), SessionError
     let mut vm = boot_for(120 + 60 * rounds as u64);
     vm.expect("(hello) exited")?;
     sync(&mut vm, "boot")?;
-    // Each kind of task: (spawn arguments, its end report, count per round).
+    // Each kind of task: (spawn arguments, its end report); EACH of each per round.
     let kinds: &[(&str, &str)] = &[
         ("traps div-zero", "(traps) trapped: integer divide by zero"),
         ("traps memory", "(traps) trapped: out of bounds memory access"),
@@ -282,7 +305,7 @@ fn hostile_spawn_trap_kill_cycles_return_everything() -> Result<(), SessionError
         let killed = vm.command("kill spin")?;
         assert!(killed.contains(&format!("killed {EACH} spin tasks")), "{killed}");
         still_serving(&mut vm, &format!("round {round}"))?;
-        let now = mem(&mut vm)?;
+        let now = settled_mem(&mut vm)?;
         match base {
             None => base = Some(now),
             Some(base) => assert_back(base, now, 0, &format!("round {round} ({} tasks)", round * EACH * (kinds.len() + 1))),
