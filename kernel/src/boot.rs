@@ -68,7 +68,7 @@ pub fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
         None => log::warn!("ramdisk: none"),
     }
     crate::programs::init();
-    crate::task::start_boot_tasks();
+    hayabusa_tasks::start_boot_tasks::<crate::wasm::platform::Kernel>();
 
     let stats = mm::stats();
     kprintln!(

@@ -21,6 +21,3 @@ pub mod symbols;
 pub mod task;
 pub mod time;
 pub mod wasm;
-
-/// The IPC rules (registry, rendezvous, message checks), shared with the hosted runner.
-pub use hayabusa_ipc as ipc;

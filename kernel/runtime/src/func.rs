@@ -164,6 +164,9 @@ pub struct FuncHandle<P: Platform> {
     /// for a host function (imported or not), which runs no instance's code. Kept alive by
     /// `_owner`, as `funcref` is.
     pub(crate) running: usize,
+    /// Address of the stack-limit record the code `funcref` enters checks (its instance's
+    /// [`Platform::limits`]); 0 for a host function.
+    pub(crate) limits: usize,
     pub(crate) host: Option<Arc<HostFunc>>,
     /// Keeps the code and contexts `funcref` points into alive.
     pub(crate) _owner: Option<Arc<dyn Any + Send + Sync>>,
@@ -177,6 +180,7 @@ impl<P: Platform> Clone for FuncHandle<P> {
             funcref: self.funcref,
             entry: self.entry,
             running: self.running,
+            limits: self.limits,
             host: self.host.clone(),
             _owner: self._owner.clone(),
             _platform: PhantomData,
@@ -197,7 +201,7 @@ impl<P: Platform> FuncHandle<P> {
 
     fn host_body(sig: Sig, body: HostBody) -> FuncHandle<P> {
         let host = Arc::new(HostFunc { sig: sig.clone(), body });
-        FuncHandle { sig, funcref: 0, entry: 0, running: 0, host: Some(host), _owner: None, _platform: PhantomData }
+        FuncHandle { sig, funcref: 0, entry: 0, running: 0, limits: 0, host: Some(host), _owner: None, _platform: PhantomData }
     }
 
     /// Slots [`FuncHandle::call_raw`] needs: `max(params, results, 1)`.
@@ -281,10 +285,12 @@ impl<P: Platform> FuncHandle<P> {
         // SAFETY: `funcref` points at a live VMFuncRef (kept alive by `_owner`) whose code has
         // signature `sig`; `entry` is the entry trampoline compiled for `sig` in the same loaded
         // code; `values` has max(params, results) slots (asserted above); a `stack` is only given
-        // through `call_raw_on`, whose caller vouches for it.
+        // through `call_raw_on`, whose caller vouches for it. A non-zero `limits` is the address
+        // of a record that lives for ever (`Platform::limits`).
         unsafe {
             let fr = &*(self.funcref as *const VMFuncRef);
-            P::enter(self.entry, fr.code, fr.vmctx, values, stack)
+            let limits = (self.limits != 0).then(|| &*(self.limits as *const VMLimits));
+            P::enter(self.entry, fr.code, fr.vmctx, values, stack, limits)
         }
     }
 }

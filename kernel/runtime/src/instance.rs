@@ -87,6 +87,8 @@ pub struct InstanceInner<P: Platform> {
     pub elems: Mutex<Vec<Vec<u64>>>,
     /// The thread running this instance's code, for one thread at a time: see [`crate::func::Running`].
     pub running: crate::func::Running,
+    /// The stack-limit record this instance's code checks ([`Platform::limits`], asked once).
+    pub limits: &'static crate::func::VMLimits,
 }
 
 /// A live instance. `Send + Sync`: any thread may call into it, one thread at a time — the safe
@@ -259,6 +261,7 @@ impl<P: Platform> Instance<P> {
         let global_cells: Box<[usize]> = globals.iter().map(|g| g.cell_ptr() as usize).collect();
         let table_ptrs: Box<[usize]> = tables.iter().map(|t| t.vm_ptr() as usize).collect();
         let funcs = funcs.into_boxed_slice();
+        let limits = P::limits();
         {
             let mut v = vm.get();
             let slot = |off: i32| off as usize / 8;
@@ -266,7 +269,7 @@ impl<P: Platform> Instance<P> {
                 v[slot(vmctx::HEAP_BASE)] = m.base() as u64;
                 v[slot(vmctx::MEMORY)] = m.vm_ptr() as u64;
             }
-            v[slot(vmctx::LIMITS)] = P::limits() as *const _ as u64;
+            v[slot(vmctx::LIMITS)] = limits as *const _ as u64;
             v[slot(vmctx::FUNCS)] = funcs.as_ptr() as u64;
             v[slot(vmctx::GLOBALS)] = global_cells.as_ptr() as u64;
             v[slot(vmctx::TABLES)] = table_ptrs.as_ptr() as u64;
@@ -292,6 +295,7 @@ impl<P: Platform> Instance<P> {
             data: Mutex::new(data),
             elems: Mutex::new(elems),
             running: crate::func::Running::new(),
+            limits,
         });
         // The Arc's contents never move; nothing has run this instance's code yet.
         let mut v = inner.vmctx.get();
@@ -351,6 +355,7 @@ impl<P: Platform> Instance<P> {
             entry: P::code_base(&inner.code) + inner.module.image.entry_trampolines[t as usize] as usize,
             // An imported function runs its own instance's code (or none: a host function).
             running: inner._imported.get(index as usize).map_or(&inner.running as *const _ as usize, |f| f.running),
+            limits: inner._imported.get(index as usize).map_or(inner.limits as *const _ as usize, |f| f.limits),
             host: None,
             _owner: Some(inner.clone()),
             _platform: PhantomData,

@@ -42,9 +42,12 @@ pub trait Platform: 'static {
     /// stay accessible keep their contents.
     fn set_accessible(memory: &mut Self::Memory, bytes: u64) -> Result<(), String>;
 
-    /// The stack-limit record compiled code checks in every function prologue. Its address goes
-    /// into every vmctx, so it must live forever; the platform keeps `stack_limit` right for
-    /// whichever thread runs Wasm code (at the latest when [`Platform::enter`] is called).
+    /// The stack-limit record compiled code checks in every function prologue, asked once per
+    /// instance (its address goes into the instance's vmctx, so it must live forever). A platform
+    /// may hand every instance the same record and keep its `stack_limit` right for whichever
+    /// thread runs Wasm (the kernel: one CPU, the scheduler swaps the value), or a record per
+    /// instance that [`Platform::enter`] fills for the thread entering it (Linux: any thread may
+    /// run an instance, one at a time).
     fn limits() -> &'static VMLimits;
 
     /// A non-zero number naming the running thread, different for every thread alive at the
@@ -55,7 +58,8 @@ pub trait Platform: 'static {
     fn current_thread() -> usize;
 
     /// Calls `callee` with context `vmctx` through the entry trampoline `trampoline`, arguments
-    /// and results in `values`. A fault at a trap site of loaded code ends the call with `Err`,
+    /// and results in `values`. `limits` is the record the callee's code checks (its instance's
+    /// [`Platform::limits`]; `None` for a host function's trampoline). A fault at a trap site of loaded code ends the call with `Err`,
     /// naming the trap kind, function, Wasm offset and the platform's cause. With `stack`, the
     /// call runs on that stack and compiled code checks `stack.limit` for its duration (the
     /// previous limit is back when it returns, normally or by a trap).
@@ -67,7 +71,14 @@ pub trait Platform: 'static {
     /// slot for every argument and every result. A `stack` must be mapped, used by nothing else
     /// during the call, with its limit far enough above its lowest address for the platform's
     /// own code (builtins, host functions, fault handlers) below the deepest Wasm frame.
-    unsafe fn enter(trampoline: usize, callee: usize, vmctx: usize, values: &mut [u64], stack: Option<CallStack>) -> Result<(), Trap>;
+    unsafe fn enter(
+        trampoline: usize,
+        callee: usize,
+        vmctx: usize,
+        values: &mut [u64],
+        stack: Option<CallStack>,
+        limits: Option<&'static VMLimits>,
+    ) -> Result<(), Trap>;
 
     /// Called by long builtins (`memory.fill`, `memory.copy`, `memory.init`) between chunks of
     /// [`crate::builtins::CHUNK`] bytes, on the thread running the call: a platform that cancels

@@ -3,6 +3,5 @@
 //! shared runtime (`hayabusa-runtime`: instances, imports, tables, memories) runs on.
 pub mod code;
 pub mod jit;
-pub mod memory;
 pub mod platform;
 pub mod trap;

@@ -113,8 +113,16 @@ impl Platform for Kernel {
         crate::sched::current() as usize + 1
     }
 
+    /// Every instance checks the one record (`limits` is always it), kept right by the scheduler.
     #[inline]
-    unsafe fn enter(trampoline: usize, callee: usize, vmctx: usize, values: &mut [u64], stack: Option<CallStack>) -> Result<(), Trap> {
+    unsafe fn enter(
+        trampoline: usize,
+        callee: usize,
+        vmctx: usize,
+        values: &mut [u64],
+        stack: Option<CallStack>,
+        _limits: Option<&'static VMLimits>,
+    ) -> Result<(), Trap> {
         let Some(stack) = stack else {
             if LIMITS.stack_limit.load(Ordering::Relaxed) == 0 {
                 // No stack bounds to check against: only spawned threads may run Wasm.

@@ -18,11 +18,9 @@ pub static STACK_BUDGET: AtomicUsize = AtomicUsize::new(4 << 20);
 const HOST_STACK_RESERVE: usize = 256 << 10;
 
 thread_local! {
-    /// This thread's limits record (its address goes into the vmctx of every instance created
-    /// on the thread; leaked, since those may outlive the thread's other state). Instances are
-    /// `Send + Sync`, but their stack checks use this record of the creating thread: call them
-    /// from that thread.
-    static LIMITS: &'static VMLimits = Box::leak(Box::new(VMLimits::new(0)));
+    /// The stack limit of the stack this thread's Wasm code runs on now (0: no call yet), which
+    /// [`Platform::enter`] writes into the record of the instance it enters.
+    static STACK_LIMIT: Cell<usize> = const { Cell::new(0) };
     /// This thread's number ([`Platform::current_thread`]), drawn from [`NEXT_THREAD`] at its
     /// first call (0: not yet). Never reused, unlike a thread-local address or a kernel thread
     /// id, so a thread that starts after another ended is never taken for it.
@@ -85,8 +83,11 @@ impl Platform for Linux {
         Ok(())
     }
 
+    /// A record of its own for every instance (leaked: 8 bytes per instance, whose vmctx keeps
+    /// its address), filled by [`Platform::enter`] for the thread entering the instance, so any
+    /// thread may run it (one at a time).
     fn limits() -> &'static VMLimits {
-        LIMITS.with(|l| *l)
+        Box::leak(Box::new(VMLimits::new(0)))
     }
 
     #[inline]
@@ -101,32 +102,46 @@ impl Platform for Linux {
         })
     }
 
-    unsafe fn enter(trampoline: usize, callee: usize, vmctx: usize, values: &mut [u64], stack: Option<CallStack>) -> Result<(), Trap> {
+    unsafe fn enter(
+        trampoline: usize,
+        callee: usize,
+        vmctx: usize,
+        values: &mut [u64],
+        stack: Option<CallStack>,
+        limits: Option<&'static VMLimits>,
+    ) -> Result<(), Trap> {
         signals::install();
-        if let Some(stack) = stack {
-            // The call's own stack and limit, the thread's limit back afterwards.
-            let outer = Linux::limits().stack_limit.swap(stack.limit, Ordering::Relaxed);
-            // SAFETY: forwarded from the caller.
-            let completed = unsafe { enter::call(trampoline, callee, vmctx, values.as_mut_ptr(), stack.top) };
-            Linux::limits().stack_limit.store(outer, Ordering::Relaxed);
-            return completed.then_some(()).ok_or_else(take_trap);
-        }
-        if enter::saved_sp() == 0 {
+        let outer = STACK_LIMIT.with(Cell::get);
+        let limit = match stack {
+            // The call's own stack and limit.
+            Some(stack) => stack.limit,
             // Outermost call on this thread: stop at the budget, and in any case well above the
             // thread's real stack end (host builtins and the signal handler still need room
             // below the Wasm frames).
-            let here = &values as *const _ as usize;
-            let mut limit = here.saturating_sub(STACK_BUDGET.load(Ordering::Relaxed));
-            if let Some(low) = STACK_LOW.with(|low| *low) {
-                limit = limit.max(low + HOST_STACK_RESERVE);
+            None if enter::saved_sp() == 0 => {
+                let here = &values as *const _ as usize;
+                let mut limit = here.saturating_sub(STACK_BUDGET.load(Ordering::Relaxed));
+                if let Some(low) = STACK_LOW.with(|low| *low) {
+                    limit = limit.max(low + HOST_STACK_RESERVE);
+                }
+                limit
             }
-            Linux::limits().stack_limit.store(limit, Ordering::Relaxed);
-        }
+            // Nested (a host function calling into Wasm): the same stack.
+            None => outer,
+        };
+        STACK_LIMIT.with(|l| l.set(limit));
+        // The callee's instance is ours for the call (the runtime's claim, or the caller's
+        // guarantee for `call_raw_on`): its record describes this thread's stack meanwhile, and
+        // what it said before (another thread's, blocked outside Wasm) comes back afterwards.
+        let previous = limits.map(|l| l.stack_limit.swap(limit, Ordering::Relaxed));
+        let top = stack.map_or(0, |s| s.top);
         // SAFETY: forwarded from the caller.
-        if unsafe { enter::call(trampoline, callee, vmctx, values.as_mut_ptr(), 0) } {
-            return Ok(());
+        let completed = unsafe { enter::call(trampoline, callee, vmctx, values.as_mut_ptr(), top) };
+        if let (Some(l), Some(previous)) = (limits, previous) {
+            l.stack_limit.store(previous, Ordering::Relaxed);
         }
-        Err(take_trap())
+        STACK_LIMIT.with(|l| l.set(outer));
+        completed.then_some(()).ok_or_else(take_trap)
     }
 }
 

@@ -1,13 +1,15 @@
 //! `FuncHandle::call_raw_on`: a call on a stack of the caller's choosing, as the IPC direct path
 //! runs a server's handler on the server's own stack. Results come back; the call really runs on
 //! that stack; a trap there unwinds to the caller, on the caller's stack; recursion stops at that
-//! stack's limit however deep the caller is; and the caller's own limit is back afterwards.
+//! stack's limit however deep the caller is; the instance's limit record says what it said
+//! before afterwards; and an instance made on one thread checks the stack of whichever thread
+//! calls it.
 
 mod common;
 use common::*;
 use hayabusa_compiler::TrapKind;
-use hayabusa_compiler_host::{Extern, FuncHandle, Linux};
-use hayabusa_runtime::{CallStack, Platform};
+use hayabusa_compiler_host::{Extern, FuncHandle, Instance, Val};
+use hayabusa_runtime::CallStack;
 use std::sync::atomic::Ordering;
 
 const WAT: &str = r#"
@@ -46,7 +48,10 @@ impl Stack {
 }
 
 fn func(name: &str) -> FuncHandle {
-    let instance = instantiate(WAT);
+    export(&instantiate(WAT), name)
+}
+
+fn export(instance: &Instance, name: &str) -> FuncHandle {
     match instance.export(name) {
         Some(Extern::Func(f)) => f.clone(),
         _ => panic!("no export {name}"),
@@ -74,10 +79,12 @@ fn calls_run_on_the_given_stack_and_come_back() {
 #[test]
 fn a_trap_on_the_given_stack_returns_to_the_caller() {
     let stack = Stack::new(256 * 1024);
-    let (boom, depth) = (func("boom"), func("depth"));
-    let before = Linux::limits().stack_limit.load(Ordering::Relaxed);
+    let instance = instantiate(WAT);
+    let (boom, depth) = (export(&instance, "boom"), export(&instance, "depth"));
+    let record = &instance.0.limits.stack_limit;
+    record.store(0x1234, Ordering::Relaxed);
     assert_eq!(call_on(&boom, 0, &stack), Err(TrapKind::Unreachable));
-    assert_eq!(Linux::limits().stack_limit.load(Ordering::Relaxed), before, "the caller's limit is back");
+    assert_eq!(record.load(Ordering::Relaxed), 0x1234, "the instance's record says what it said before");
     assert_eq!(call_on(&depth, 50, &stack), Ok(50), "the stack is usable again");
 }
 
@@ -99,4 +106,22 @@ fn recursion_stops_at_the_given_stacks_limit_whatever_the_callers_depth() {
         nested(levels - 1, depth, stack)
     }
     assert_eq!(nested(200, &depth, &stack), Ok(2000));
+}
+
+#[test]
+fn an_instance_checks_the_stack_of_the_thread_calling_it() {
+    // Made here, called only from other threads: their stacks are what must be checked.
+    let instance = instantiate(WAT);
+    let (forever, depth) = (export(&instance, "forever"), export(&instance, "depth"));
+    for _ in 0..2 {
+        let (forever, depth) = (forever.clone(), depth.clone());
+        let outcome = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || (forever.call(&[Val::I32(0)]).map_err(|t| t.kind), depth.call(&[Val::I32(1000)]).map_err(|t| t.kind)))
+            .expect("thread")
+            .join()
+            .expect("no crash");
+        assert_eq!(outcome.0.map(|_| ()), Err(TrapKind::StackOverflow), "recursion stops at the calling thread's limit");
+        assert_eq!(outcome.1, Ok(vec![Val::I32(1000)]));
+    }
 }

@@ -23,18 +23,16 @@
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
 
+use hayabusa_ipc::TaskId;
 use hayabusa_runtime::CallStack;
 
-use super::Ctl;
-use crate::ipc::TaskId;
-use crate::mm::{self, Reservation};
-use crate::sched::{self, ThreadId};
-use crate::wasm::platform::{FuncHandle, Memory, limit_for};
+use crate::system::{System, ThreadId};
+use crate::table::Ctl;
+use crate::{FuncHandle, Memory};
 
-/// Native stack of a server's handler on the direct path (plus a guard page area below). Compiled
-/// code stops 64 KiB above its bottom, like on a thread's stack.
+/// Native stack of a server's handler on the direct path (the system adds a guard below).
+/// Compiled code stops 64 KiB above its bottom, like on a thread's stack.
 pub const HANDLER_STACK: u64 = 256 * 1024;
-const HANDLER_GUARD: u64 = crate::sched::thread::STACK_GUARD;
 
 const PHASE: u64 = 0b11;
 const CLOSED: u64 = 0;
@@ -56,31 +54,30 @@ pub enum Contended {
     Dead,
 }
 
-pub struct Endpoint {
+pub struct Endpoint<S: System> {
     pub id: TaskId,
     state: AtomicU64,
-    pub ctl: Arc<Ctl>,
-    pub handle: FuncHandle,
+    pub ctl: Arc<Ctl<S>>,
+    pub handle: FuncHandle<S>,
     /// Address of the message buffer in `memory` (checked: 8-aligned, 4096 bytes inside).
     pub buffer: u32,
-    pub memory: Arc<Memory>,
-    stack: Reservation,
+    pub memory: Arc<Memory<S>>,
+    stack: S::Stack,
     /// Direct-path round trips served. Written only by the caller holding the claim.
     calls: AtomicU64,
 }
 
-impl Endpoint {
+impl<S: System> Endpoint<S> {
     /// An endpoint for the server of `ctl`, closed, with a handler stack of its own (`None`: no
     /// memory for the stack).
-    pub fn new(ctl: Arc<Ctl>, handle: FuncHandle, buffer: u32, memory: Arc<Memory>) -> Option<Endpoint> {
-        let stack = mm::reserve_stack(HANDLER_STACK, HANDLER_GUARD).ok()?;
+    pub fn new(ctl: Arc<Ctl<S>>, handle: FuncHandle<S>, buffer: u32, memory: Arc<Memory<S>>) -> Option<Endpoint<S>> {
+        let stack = S::handler_stack(HANDLER_STACK)?;
         Some(Endpoint { id: ctl.id, state: AtomicU64::new(CLOSED), ctl, handle, buffer, memory, stack, calls: AtomicU64::new(0) })
     }
 
     /// The handler's stack, for `FuncHandle::call_raw_on`.
     pub fn call_stack(&self) -> CallStack {
-        let bottom = self.stack.start() + HANDLER_GUARD;
-        CallStack { top: (self.stack.start() + self.stack.len()) as usize, limit: limit_for(bottom) }
+        S::call_stack(&self.stack)
     }
 
     /// Claims the server for a direct call from `caller`: READY (from anyone or from `caller`)
@@ -93,14 +90,14 @@ impl Endpoint {
         if s & PHASE != READY || (from != 0 && from != caller) {
             return None;
         }
-        let serving = SERVING | (sched::current() << SHIFT);
+        let serving = SERVING | (S::current() << SHIFT);
         self.state.compare_exchange(s, serving, Ordering::Acquire, Ordering::Relaxed).ok().map(|_| from)
     }
 
     /// Ends the claim of this thread: SERVING becomes READY again, receiving from `from`, unless
     /// something happened meanwhile.
     pub fn release(&self, from: TaskId) -> Result<(), Contended> {
-        let serving = SERVING | (sched::current() << SHIFT);
+        let serving = SERVING | (S::current() << SHIFT);
         match self.state.compare_exchange(serving, READY | ((from as u32 as u64) << SHIFT), Ordering::Release, Ordering::Acquire) {
             Ok(_) => Ok(()),
             Err(s) if s & PHASE == DEAD => Err(Contended::Dead),

@@ -9,28 +9,28 @@
 //! else reads or writes the server's memory or uses its handler stack, and the caller's own
 //! memory is written by nobody but this import.
 use hayabusa_abi::{Error, Header};
+use hayabusa_ipc::TaskId;
+use hayabusa_ipc::message::{Reply, check_reply, deliver};
+use hayabusa_ipc::rendezvous::Effect;
 
-use super::endpoint::{Contended, Endpoint};
-use super::imports::{Cancelled, Outcome, apply, code};
-use super::{Ctl, End, TABLE, Table, as_owner, steps, wake_all};
-use crate::ipc::TaskId;
-use crate::ipc::message::{Reply, check_reply, deliver};
-use crate::ipc::rendezvous::Effect;
-use crate::sched;
-use crate::wasm::memory::with_two_exclusive;
-use crate::wasm::trap;
-use crate::wasm::platform::Memory;
+use crate::Memory;
+use crate::endpoint::{Contended, Endpoint};
+use crate::imports::{Cancelled, Outcome, apply, code};
+use crate::memory::with_two;
+use crate::steps;
+use crate::system::System;
+use crate::table::{self, Ctl, End, Table, as_owner, rouse};
 
 /// Runs a direct call of `ctl`'s task to the server of `ep`, which this thread has claimed
 /// (its `ipc_recv` receives from `from`), with the checked request `header` at `ptr` in the
 /// caller's memory `caller_mem`.
-pub(super) fn serve(ctl: &Ctl, caller_mem: &Memory, ep: &Endpoint, from: TaskId, ptr: u32, header: Header) -> Outcome {
+pub fn serve<S: System>(ctl: &Ctl<S>, caller_mem: &Memory<S>, ep: &Endpoint<S>, from: TaskId, ptr: u32, header: Header) -> Outcome {
     ep.count_call();
     let caller = ctl.id;
     // SAFETY: the claim makes the server's memory ours; the caller's is written only by this
     // import now (module doc).
-    let copied = unsafe { with_two_exclusive(caller_mem, &ep.memory, |src, dst| deliver(src, ptr, header, dst, ep.buffer, caller)) };
-    steps::step(2);
+    let copied = unsafe { with_two(caller_mem, &ep.memory, |src, dst| deliver(src, ptr, header, dst, ep.buffer, caller)) };
+    steps::step::<S>(2);
     let result = match copied {
         // Cannot happen (both buffers were checked and memories do not shrink).
         Err(e) => Err(e),
@@ -42,19 +42,19 @@ pub(super) fn serve(ctl: &Ctl, caller_mem: &Memory, ep: &Endpoint, from: TaskId,
             // server's own thread (inside `_start`) stays blocked in `ipc_recv` and no other
             // caller runs the handler until the release, so nothing else runs the server's code.
             let ran = as_owner(&ep.ctl, || unsafe { ep.handle.call_raw_on(&mut slots, ep.call_stack()) });
-            steps::step(3);
+            steps::step::<S>(3);
             match ran {
                 Err(trap) => {
                     // A trap (or a kill that cancelled the handler) ends the server, and so does
                     // a handler abandoned because this caller was killed and it did not return
                     // within its grace (its state was left mid-handler).
-                    let why = if trap.cause == Some(u32::from(trap::ABANDONED)) {
+                    let why = if trap.cause == Some(S::ABANDONED) {
                         End::Abandoned { caller }
                     } else {
                         End::Trapped(trap)
                     };
-                    let threads = TABLE.lock().mark_ending(ep.id, why);
-                    wake_all(threads);
+                    let threads = table::lock::<S>().mark_ending(ep.id, why);
+                    rouse::<S>(threads);
                     Err(Error::PeerDied)
                 }
                 Ok(()) => match slots[0] as u32 as i32 {
@@ -63,7 +63,7 @@ pub(super) fn serve(ctl: &Ctl, caller_mem: &Memory, ep: &Endpoint, from: TaskId,
                     // only the kernel may give is not passed on as if the kernel had said it.
                     // SAFETY: as for the request (the claim is still held).
                     0 => unsafe {
-                        with_two_exclusive(&ep.memory, caller_mem, |src, dst| match check_reply(src, ep.buffer) {
+                        with_two(&ep.memory, caller_mem, |src, dst| match check_reply(src, ep.buffer) {
                             Ok(Reply::Message(h)) => deliver(src, ep.buffer, h, dst, ptr, ep.id).map_err(|_| Error::BadReply),
                             Ok(Reply::Error(e)) => Err(Error::from_server(e.code())),
                             Err(_) => Err(Error::BadReply),
@@ -74,17 +74,17 @@ pub(super) fn serve(ctl: &Ctl, caller_mem: &Memory, ep: &Endpoint, from: TaskId,
             }
         }
     };
-    steps::step(4);
+    steps::step::<S>(4);
     match ep.release(from) {
         // The server ended after the reply was complete: the call still succeeded.
         Ok(()) | Err(Contended::Dead) => {}
-        Err(Contended::Pending) => end_serving(&mut TABLE.lock(), ep),
+        Err(Contended::Pending) => end_serving(&mut table::lock::<S>(), ep),
     }
     if ctl.killed() {
         return Err(Cancelled);
     }
     let status = code(result.map(|()| 0));
-    steps::step(5);
+    steps::step::<S>(5);
     Ok(status)
 }
 
@@ -92,7 +92,7 @@ pub(super) fn serve(ctl: &Ctl, caller_mem: &Memory, ep: &Endpoint, from: TaskId,
 /// slot while a direct call may be running its handler: a READY server is closed (the step may
 /// deliver to it), and a SERVING one has its `ipc_recv` withdrawn until the direct call ends
 /// (callers arriving meanwhile queue; the releasing caller puts it back: [`end_serving`]).
-pub(super) fn suspend(t: &mut Table, server: TaskId) {
+pub fn suspend<S: System>(t: &mut Table<S>, server: TaskId) {
     let Some(task) = t.tasks.get_mut(server) else { return };
     let Some(ep) = task.endpoint.as_ref() else { return };
     if ep.close() {
@@ -103,7 +103,7 @@ pub(super) fn suspend(t: &mut Table, server: TaskId) {
 /// Under the table lock, at the end of a direct call whose release found it PENDING: the
 /// server's own thread receives again (from whom it received before) and gets a caller that
 /// queued meanwhile at once; with nobody queued it is READY again.
-pub(super) fn end_serving(t: &mut Table, ep: &Endpoint) {
+pub fn end_serving<S: System>(t: &mut Table<S>, ep: &Endpoint<S>) {
     ep.unpend();
     let Some(task) = t.tasks.get_mut(ep.id) else { return };
     let Some(from) = task.serving_from.take() else { return };
@@ -126,7 +126,7 @@ pub(super) fn end_serving(t: &mut Table, ep: &Endpoint) {
             if let Some(task) = t.tasks.get_mut(ep.id) {
                 task.slot = Some(Err(e));
             }
-            sched::wake(thread);
+            S::wake(thread);
         }
     }
 }

@@ -3,34 +3,38 @@
 use alloc::vec::Vec;
 
 use hayabusa_abi::{Error, HEADER_SIZE, Header, MAX_PAYLOAD, kernel};
+use hayabusa_ipc::KERNEL_TASK;
+use hayabusa_ipc::message::read_name;
 
-use super::imports::{Cancelled, Outcome};
-use super::{Ctl, End, TABLE, wake_all};
-use crate::arch::serial;
-use crate::ipc::KERNEL_TASK;
-use crate::ipc::message::read_name;
-use crate::time;
-use crate::wasm::memory::with_bytes;
+use crate::imports::{Cancelled, Outcome};
+use crate::links;
+use crate::memory::with_bytes;
+use crate::system::System;
+use crate::table::{self, Ctl, End, wake_all};
 
 /// Answers the request `header` at `ptr` in the caller's memory (already checked as a request:
 /// the buffer has room for a whole message).
-pub(super) fn handle(ctl: &Ctl, ptr: u32, header: Header) -> Outcome {
-    let mut table = TABLE.lock();
+pub fn handle<S: System>(ctl: &Ctl<S>, ptr: u32, header: Header) -> Outcome {
+    let mut table = table::lock::<S>();
     let t = &mut *table;
     let task = t.tasks.get(ctl.id).ok_or(Cancelled)?;
     let mem = task.memory.clone().ok_or(Cancelled)?;
     let payload_at = ptr + HEADER_SIZE as u32;
     let serial = task.entry.has_device("serial");
+    // Every use of `mem` below: the task's own memory, while its code is stopped in this import.
     let result = match header.kind {
-        kernel::REGISTER => with_bytes(&mem, |bytes| {
-            let name = read_name(bytes, payload_at, header.len)?;
-            t.registry.register(ctl.id, name, task.entry.provides == Some(name))
-        })
+        // SAFETY: see above.
+        kernel::REGISTER => unsafe {
+            with_bytes(&mem, |bytes| {
+                let name = read_name(bytes, payload_at, header.len)?;
+                t.registry.register(ctl.id, name, task.entry.provides == Some(name))
+            })
+        }
         .map(|()| {
-            super::links::registry_changed();
+            links::registry_changed::<S>();
             Vec::new()
         }),
-        kernel::UPTIME => Ok(time::uptime_ns().to_le_bytes().to_vec()),
+        kernel::UPTIME => Ok(S::uptime_ns().to_le_bytes().to_vec()),
         kernel::ARGS => {
             let args = task.args.as_bytes();
             Ok(args[..args.len().min(MAX_PAYLOAD)].to_vec())
@@ -38,30 +42,34 @@ pub(super) fn handle(ctl: &Ctl, ptr: u32, header: Header) -> Outcome {
         kernel::EXIT => {
             let code = match header.len {
                 0 => Ok(0),
-                4 => Ok(with_bytes(&mem, |bytes| {
-                    let at = payload_at as usize;
-                    i32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"))
-                })),
+                // SAFETY: see above.
+                4 => Ok(unsafe {
+                    with_bytes(&mem, |bytes| {
+                        let at = payload_at as usize;
+                        i32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"))
+                    })
+                }),
                 _ => Err(Error::BadArgument),
             };
             match code {
                 Ok(code) => {
                     let threads = t.mark_ending(ctl.id, End::Exited(code));
                     drop(table);
-                    wake_all(threads);
+                    wake_all::<S>(threads);
                     return Err(Cancelled);
                 }
                 Err(e) => Err(e),
             }
         }
         kernel::SERIAL_WRITE if serial => {
-            let text = with_bytes(&mem, |bytes| bytes[payload_at as usize..][..header.len as usize].to_vec());
+            // SAFETY: see above.
+            let text = unsafe { with_bytes(&mem, |bytes| bytes[payload_at as usize..][..header.len as usize].to_vec()) };
             drop(table);
-            // Written unlocked (interrupts on): output may take a while.
-            serial::write_raw(&text);
+            // Written unlocked: output may take a while.
+            S::serial_write(&text);
             return Ok(write_reply(ctl, ptr, header.kind, &[]));
         }
-        // The kernel's shell owns serial input for now (docs/abi.md).
+        // The console owns serial input for now (docs/abi.md).
         kernel::SERIAL_READ if serial => Err(Error::Unsupported),
         kernel::SERIAL_WRITE | kernel::SERIAL_READ => Err(Error::Denied),
         _ => Err(Error::BadArgument),
@@ -74,15 +82,18 @@ pub(super) fn handle(ctl: &Ctl, ptr: u32, header: Header) -> Outcome {
 }
 
 /// Writes the kernel's reply over the request at `ptr`; returns the call's result.
-fn write_reply(ctl: &Ctl, ptr: u32, kind: u32, payload: &[u8]) -> i32 {
-    let table = TABLE.lock();
+fn write_reply<S: System>(ctl: &Ctl<S>, ptr: u32, kind: u32, payload: &[u8]) -> i32 {
+    let table = table::lock::<S>();
     let Some(mem) = table.tasks.get(ctl.id).and_then(|t| t.memory.as_ref()) else { return Error::BadPointer.code() };
     let header = Header { kind, len: payload.len() as u32, sender: KERNEL_TASK, flags: 0 };
-    with_bytes(mem, |bytes| {
-        // The request check guaranteed room for a whole message at `ptr`.
-        let out = &mut bytes[ptr as usize..][..HEADER_SIZE + payload.len()];
-        out[..HEADER_SIZE].copy_from_slice(&header.encode());
-        out[HEADER_SIZE..].copy_from_slice(payload);
-    });
+    // SAFETY: the task's own memory, while its code is stopped in its `ipc_call`.
+    unsafe {
+        with_bytes(mem, |bytes| {
+            // The request check guaranteed room for a whole message at `ptr`.
+            let out = &mut bytes[ptr as usize..][..HEADER_SIZE + payload.len()];
+            out[..HEADER_SIZE].copy_from_slice(&header.encode());
+            out[HEADER_SIZE..].copy_from_slice(payload);
+        })
+    };
     0
 }

@@ -23,8 +23,7 @@ mod imp {
     use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
     use super::STEPS;
-    use crate::arch::cpu::rdtsc;
-    use crate::arch::irqlock::IrqMutex;
+    use crate::system::System;
 
     /// Calls kept (the benchmark's 0 B direct calls are fewer).
     const CAPACITY: usize = 100_000;
@@ -34,20 +33,21 @@ mod imp {
     static ROW: [AtomicU64; STEPS] = [const { AtomicU64::new(0) }; STEPS];
     /// Whether the call in progress counts (a direct call with an empty payload).
     static COUNTING: AtomicBool = AtomicBool::new(false);
-    static ROWS: IrqMutex<Vec<[u64; STEPS]>> = IrqMutex::new(Vec::new());
+    /// Pushed to by the one benchmark caller, read by the console after it ended.
+    static ROWS: spin::Mutex<Vec<[u64; STEPS]>> = spin::Mutex::new(Vec::new());
 
-    pub fn begin() {
+    pub fn begin<S: System>() {
         COUNTING.store(false, Ordering::Relaxed);
-        LAST.store(rdtsc(), Ordering::Relaxed);
+        LAST.store(S::cycles(), Ordering::Relaxed);
     }
 
-    pub fn claimed(empty: bool) {
+    pub fn claimed<S: System>(empty: bool) {
         COUNTING.store(empty, Ordering::Relaxed);
-        step(1);
+        step::<S>(1);
     }
 
-    pub fn step(i: usize) {
-        let cycles = rdtsc().saturating_sub(LAST.load(Ordering::Relaxed));
+    pub fn step<S: System>(i: usize) {
+        let cycles = S::cycles().saturating_sub(LAST.load(Ordering::Relaxed));
         ROW[i].store(cycles, Ordering::Relaxed);
         if i == STEPS - 1 && COUNTING.swap(false, Ordering::Relaxed) {
             let row = core::array::from_fn(|i| ROW[i].load(Ordering::Relaxed));
@@ -56,7 +56,7 @@ mod imp {
                 rows.push(row);
             }
         }
-        LAST.store(rdtsc(), Ordering::Relaxed);
+        LAST.store(S::cycles(), Ordering::Relaxed);
     }
 
     pub fn reset() {
@@ -79,11 +79,11 @@ mod imp {
     }
 
     /// Cycles one empty step costs (the median of many): what every step above includes.
-    pub fn calibrate() -> u64 {
+    pub fn calibrate<S: System>() -> u64 {
         let mut samples = [0u64; 101];
         for sample in &mut samples {
-            begin();
-            step(2);
+            begin::<S>();
+            step::<S>(2);
             *sample = ROW[2].load(Ordering::Relaxed);
         }
         samples.sort_unstable();
@@ -94,15 +94,16 @@ mod imp {
 #[cfg(not(feature = "ipc-steps"))]
 mod imp {
     use super::STEPS;
+    use crate::system::System;
 
     #[inline(always)]
-    pub fn begin() {}
+    pub fn begin<S: System>() {}
 
     #[inline(always)]
-    pub fn step(_: usize) {}
+    pub fn step<S: System>(_: usize) {}
 
     #[inline(always)]
-    pub fn claimed(_: bool) {}
+    pub fn claimed<S: System>(_: bool) {}
 
     pub fn reset() {}
 
@@ -110,7 +111,7 @@ mod imp {
         None
     }
 
-    pub fn calibrate() -> u64 {
+    pub fn calibrate<S: System>() -> u64 {
         0
     }
 }

@@ -11,14 +11,16 @@
 //! server's handler alone.
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use core::sync::atomic::Ordering;
 
 use hayabusa_abi::{HEADER_SIZE, Header};
+use hayabusa_ipc::{KERNEL_TASK, TaskId};
 
-use crate::arch::cpu::rdtsc;
-use crate::arch::irqlock::IrqMutex;
-use crate::ipc::{KERNEL_TASK, TaskId};
-use crate::wasm::memory::with_bytes;
+use crate::endpoint::Endpoint;
+use crate::memory::with_bytes;
+use crate::system::System;
+use crate::table::{self, Ctl, as_owner};
+use crate::{TASK_STACK, direct};
 
 /// Which path a batch's calls took.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,57 +50,65 @@ impl Sample {
     }
 }
 
-/// The task being measured (0: none).
-static TASK: AtomicI32 = AtomicI32::new(0);
-/// TSC when the open batch started.
-static START: AtomicU64 = AtomicU64::new(0);
-
-struct Recording {
+/// The samples recorded so far (in the system's [`crate::State`], with the task recorded and the
+/// start of its open batch).
+pub struct Recording {
     samples: Vec<Sample>,
     /// The open batch: its server and that server's (direct, switch) counts at the start.
     open: Option<(TaskId, u64, u64)>,
 }
 
-static RECORDING: IrqMutex<Recording> = IrqMutex::new(Recording { samples: Vec::new(), open: None });
+impl Default for Recording {
+    fn default() -> Recording {
+        Recording::new()
+    }
+}
+
+impl Recording {
+    pub const fn new() -> Recording {
+        Recording { samples: Vec::new(), open: None }
+    }
+}
 
 /// Starts recording the batches of `task`, with room for `capacity` samples reserved up front.
-pub fn start(task: TaskId, capacity: usize) {
-    let mut r = RECORDING.lock();
+pub fn start<S: System>(task: TaskId, capacity: usize) {
+    let mut r = S::state().bench.lock();
     r.samples.clear();
     r.samples.reserve(capacity);
     r.open = None;
-    TASK.store(task, Ordering::Relaxed);
+    S::state().bench_task.store(task, Ordering::Relaxed);
 }
 
 /// Stops recording and returns the samples.
-pub fn stop() -> Vec<Sample> {
-    TASK.store(0, Ordering::Relaxed);
-    core::mem::take(&mut RECORDING.lock().samples)
+pub fn stop<S: System>() -> Vec<Sample> {
+    S::state().bench_task.store(0, Ordering::Relaxed);
+    core::mem::take(&mut S::state().bench.lock().samples)
 }
 
 /// Calls served by `dst` so far on each path.
-fn counts(dst: TaskId) -> (u64, u64) {
-    let table = super::TABLE.lock();
+fn counts<S: System>(dst: TaskId) -> (u64, u64) {
+    let table = table::lock::<S>();
     table.tasks.get(dst).map_or((0, 0), |t| (t.endpoint.as_ref().map_or(0, |ep| ep.calls()), t.switch_calls))
 }
 
 /// The `bench_mark(dst, arg)` import of `task` (see the module doc). Returns 0; does nothing
 /// unless `bench ipc` is recording this task.
-pub(super) fn mark(task: TaskId, dst: TaskId, arg: u32) -> i32 {
-    if TASK.load(Ordering::Relaxed) != task {
+pub fn mark<S: System>(task: TaskId, dst: TaskId, arg: u32) -> i32 {
+    let state = S::state();
+    if state.bench_task.load(Ordering::Relaxed) != task {
         return 0;
     }
-    let end = rdtsc();
+    let end = S::cycles();
     if arg == 0 {
-        let (direct, switch) = counts(dst);
-        RECORDING.lock().open = Some((dst, direct, switch));
-        START.store(rdtsc(), Ordering::Relaxed);
+        let (direct, switch) = counts::<S>(dst);
+        state.bench.lock().open = Some((dst, direct, switch));
+        state.bench_start.store(S::cycles(), Ordering::Relaxed);
         return 0;
     }
-    let cycles = end.saturating_sub(START.load(Ordering::Relaxed));
+    let cycles = end.saturating_sub(state.bench_start.load(Ordering::Relaxed));
     let (calls, len) = (arg & 0xffff, arg >> 16);
-    let (direct, switch) = counts(dst);
-    let mut r = RECORDING.lock();
+    let (direct, switch) = counts::<S>(dst);
+    let mut r = state.bench.lock();
     let Some((open_dst, direct0, switch0)) = r.open.take() else { return 0 };
     if open_dst != dst {
         return 0;
@@ -122,9 +132,9 @@ pub(super) fn mark(task: TaskId, dst: TaskId, arg: u32) -> i32 {
 /// checked call into its instance from another thread; the endpoint is claimed instead, for the
 /// whole benchmark, and the calls run unchecked (`call_raw_on`) on the handler stack. `None` if
 /// the service does not run, has no direct path, or is not idle.
-pub fn plain_calls(service: &str, n: usize) -> Option<Vec<u64>> {
+pub fn plain_calls<S: System>(service: &str, n: usize) -> Option<Vec<u64>> {
     let (f, ep, from) = {
-        let table = super::TABLE.lock();
+        let table = table::lock::<S>();
         let id = table.registry.lookup(service).ok()?;
         let task = table.tasks.get(id)?;
         let f = task.instance.as_ref()?.export_func("hayabusa_msg_buffer")?;
@@ -133,13 +143,13 @@ pub fn plain_calls(service: &str, n: usize) -> Option<Vec<u64>> {
         (f, ep, from)
     };
     let handler = ep.clone();
-    let cycles = time_calls("bench-plain", ep.ctl.clone(), n, move |slots| {
+    let cycles = time_calls::<S>("bench-plain", ep.ctl.clone(), n, move |slots| {
         slots[0] = 0;
         // SAFETY: the endpoint is claimed for the whole benchmark, so its handler stack is ours
         // and nothing else runs the server's code (its own thread waits in `ipc_recv`).
         unsafe { f.call_raw_on(slots, handler.call_stack()) }.is_ok()
     });
-    release(&ep, from);
+    release::<S>(&ep, from);
     cycles
 }
 
@@ -148,55 +158,62 @@ pub fn plain_calls(service: &str, n: usize) -> Option<Vec<u64>> {
 /// buffer: the server's own work on a 0-byte round trip, without the IPC around it. The server's
 /// endpoint is claimed meanwhile exactly as for a direct-path call. `None` if the service does
 /// not run, has no direct path, or is not idle.
-pub fn handler_calls(service: &str, kind: u32, n: usize) -> Option<Vec<u64>> {
+pub fn handler_calls<S: System>(service: &str, kind: u32, n: usize) -> Option<Vec<u64>> {
     let (ep, from) = {
-        let table = super::TABLE.lock();
+        let table = table::lock::<S>();
         let id = table.registry.lookup(service).ok()?;
         let ep = table.tasks.get(id)?.endpoint.clone()?;
         let from = ep.claim(KERNEL_TASK)?;
         let request = Header { kind, len: 0, sender: KERNEL_TASK, flags: 0 };
-        // Under the table lock and claimed: nothing else touches the server's memory.
-        with_bytes(&ep.memory, |bytes| bytes[ep.buffer as usize..][..HEADER_SIZE].copy_from_slice(&request.encode()));
+        // SAFETY: claimed: the server's own thread waits in `ipc_recv` and nothing else runs its
+        // code.
+        unsafe { with_bytes(&ep.memory, |bytes| bytes[ep.buffer as usize..][..HEADER_SIZE].copy_from_slice(&request.encode())) };
         (ep, from)
     };
     let handler = ep.clone();
-    let cycles = time_calls("bench-handler", ep.ctl.clone(), n, move |slots| {
+    let cycles = time_calls::<S>("bench-handler", ep.ctl.clone(), n, move |slots| {
         slots[0] = KERNEL_TASK as u64;
         // SAFETY: the endpoint is claimed for the whole benchmark, so its handler stack is ours
         // and nothing else runs the server's code (its own thread waits in `ipc_recv`).
         let ran = unsafe { handler.handle.call_raw_on(slots, handler.call_stack()) };
         ran.is_ok() && slots[0] == 0
     });
-    release(&ep, from);
+    release::<S>(&ep, from);
     cycles
 }
 
 /// Ends a benchmark's claim of `ep`. The claim was made by the thread that runs the benchmark
 /// function, so it is released from there.
-fn release(ep: &super::endpoint::Endpoint, from: TaskId) {
+fn release<S: System>(ep: &Endpoint<S>, from: TaskId) {
     if ep.release(from).is_err() {
-        super::direct::end_serving(&mut super::TABLE.lock(), ep);
+        direct::end_serving(&mut table::lock::<S>(), ep);
     }
 }
 
 /// Times `n` runs of `call` (which calls into Wasm on the slots it gets and says whether the
 /// call counts) as the task of `ctl`, on a thread of its own (compiled code needs a stack with
 /// known bounds), in TSC cycles.
-fn time_calls(name: &str, ctl: Arc<super::Ctl>, n: usize, call: impl Fn(&mut [u64]) -> bool + Send + 'static) -> Option<Vec<u64>> {
-    crate::sched::run_on_thread(name, super::TASK_STACK, move || {
-        let mut cycles = Vec::with_capacity(n);
-        super::as_owner(&ctl, || {
-            for _ in 0..n {
-                let mut slots = [0u64];
-                let start = rdtsc();
-                let ok = call(&mut slots);
-                let end = rdtsc();
-                if ok {
-                    cycles.push(end - start);
+fn time_calls<S: System>(name: &str, ctl: Arc<Ctl<S>>, n: usize, call: impl Fn(&mut [u64]) -> bool + Send + 'static) -> Option<Vec<u64>> {
+    let result = Arc::new(spin::Mutex::new(Vec::new()));
+    let out = result.clone();
+    let ran = S::run_on_thread(
+        name,
+        TASK_STACK,
+        alloc::boxed::Box::new(move || {
+            let mut cycles = Vec::with_capacity(n);
+            as_owner(&ctl, || {
+                for _ in 0..n {
+                    let mut slots = [0u64];
+                    let start = S::cycles();
+                    let ok = call(&mut slots);
+                    let end = S::cycles();
+                    if ok {
+                        cycles.push(end - start);
+                    }
                 }
-            }
-        });
-        cycles
-    })
-    .ok()
+            });
+            *out.lock() = cycles;
+        }),
+    );
+    ran.then(|| core::mem::take(&mut *result.lock()))
 }
