@@ -1,13 +1,14 @@
 //! The Linux implementation of [`hayabusa_runtime::Platform`]: code in `mmap`ed pages, linear
-//! memories as `PROT_NONE` reservations opened up with `mprotect`, traps from signals, and a
-//! per-thread stack limit below the outermost Wasm call.
+//! memories as `PROT_NONE` reservations opened up with `mprotect`, traps from signals, cancels
+//! ([`crate::cancel`]), and a per-thread stack limit below the outermost Wasm call.
 
 use crate::code::{self, CodeMemory};
 use crate::sys::Mapping;
 use crate::{enter, signals};
 use hayabusa_compiler::translate::GUARD_RESERVATION;
-use hayabusa_compiler::{Image, TrapKind};
-use hayabusa_runtime::{CallStack, Platform, Trap, VMLimits};
+use hayabusa_compiler::Image;
+use hayabusa_runtime::entry::{self, Ended};
+use hayabusa_runtime::{CallStack, Platform, Trap, VMLimits, cancel};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -107,11 +108,11 @@ impl Platform for Linux {
             // The call's own stack and limit, the thread's limit back afterwards.
             let outer = Linux::limits().stack_limit.swap(stack.limit, Ordering::Relaxed);
             // SAFETY: forwarded from the caller.
-            let completed = unsafe { enter::call(trampoline, callee, vmctx, values.as_mut_ptr(), stack.top) };
+            let result = unsafe { entry::call::<Linux>(trampoline, callee, vmctx, values.as_mut_ptr(), stack.top) };
             Linux::limits().stack_limit.store(outer, Ordering::Relaxed);
-            return completed.then_some(()).ok_or_else(take_trap);
+            return result.map_err(to_trap);
         }
-        if enter::saved_sp() == 0 {
+        if !enter::in_call() {
             // Outermost call on this thread: stop at the budget, and in any case well above the
             // thread's real stack end (host builtins and the signal handler still need room
             // below the Wasm frames).
@@ -123,17 +124,16 @@ impl Platform for Linux {
             Linux::limits().stack_limit.store(limit, Ordering::Relaxed);
         }
         // SAFETY: forwarded from the caller.
-        if unsafe { enter::call(trampoline, callee, vmctx, values.as_mut_ptr(), 0) } {
-            return Ok(());
-        }
-        Err(take_trap())
+        unsafe { entry::call::<Linux>(trampoline, callee, vmctx, values.as_mut_ptr(), 0) }.map_err(to_trap)
+    }
+
+    /// Ends the running call here if it must end (`crate::cancel`).
+    fn cancel_point() {
+        cancel::cancel_point::<Linux>();
     }
 }
 
-/// The trap the signal handler recorded for the call that just ended in one.
-fn take_trap() -> Trap {
-    match signals::take_trap() {
-        Some((site, region, sig)) => Trap::at(site.kind, site.wasm_offset, site.func, code::func_name(region, site.func), sig as u32),
-        None => Trap::new(TrapKind::Unreachable),
-    }
+/// The trap to report for a call that ended without returning.
+fn to_trap(ended: Ended) -> Trap {
+    ended.into_trap(code::func_name)
 }
