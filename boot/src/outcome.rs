@@ -45,6 +45,17 @@ impl Outcome {
         }
     }
 
+    /// Translates a plain console process's exit status (the hosted runner): 0 is success.
+    pub fn from_process_status(status: ExitStatus) -> Outcome {
+        use std::os::unix::process::ExitStatusExt;
+        match (status.code(), status.signal()) {
+            (Some(0), _) => Outcome::Success,
+            (Some(code), _) => Outcome::QemuExit(code),
+            (None, Some(signal)) => Outcome::Signal(signal),
+            (None, None) => Outcome::QemuExit(-1),
+        }
+    }
+
     /// Whether this counts as a successful run.
     pub fn is_success(self) -> bool {
         matches!(self, Outcome::Success | Outcome::StoppedAtPrompt)

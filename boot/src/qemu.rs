@@ -69,10 +69,12 @@ impl VmConfig {
     }
 }
 
-/// A running QEMU. Dropping it stops QEMU and removes its variable store.
+/// A running QEMU (or another console process: the hosted runner). Dropping it stops the process
+/// and removes QEMU's variable store.
 pub struct Vm {
     child: Child,
-    vars: PathBuf,
+    /// QEMU's copy of the OVMF variable store; `None` for a plain process.
+    vars: Option<PathBuf>,
     /// QEMU owns our terminal: stop it gently so it restores the terminal settings.
     terminal: bool,
     exited: Option<Outcome>,
@@ -108,8 +110,24 @@ impl Vm {
             stdout: child.stdout.take(),
             stderr: child.stderr.take(),
             child,
-            vars,
+            vars: Some(vars),
             terminal: config.terminal,
+            exited: None,
+        })
+    }
+
+    /// Starts `command` as a console process (the hosted runner) with stdin, stdout and stderr
+    /// piped; its exit status 0 counts as [`Outcome::Success`].
+    pub fn spawn_process(mut command: Command) -> Result<Vm, Error> {
+        command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = command.spawn().map_err(|e| Error::io(format_args!("starting {:?}", command.get_program()), e))?;
+        Ok(Vm {
+            stdin: child.stdin.take(),
+            stdout: child.stdout.take(),
+            stderr: child.stderr.take(),
+            child,
+            vars: None,
+            terminal: false,
             exited: None,
         })
     }
@@ -119,7 +137,10 @@ impl Vm {
         if self.exited.is_none()
             && let Ok(Some(status)) = self.child.try_wait()
         {
-            self.exited = Some(Outcome::from_status(status));
+            self.exited = Some(match self.vars {
+                Some(_) => Outcome::from_status(status),
+                None => Outcome::from_process_status(status),
+            });
         }
         self.exited
     }
@@ -168,6 +189,8 @@ impl Drop for Vm {
     fn drop(&mut self) {
         self.stdin = None;
         self.stop();
-        let _ = std::fs::remove_file(&self.vars);
+        if let Some(vars) = &self.vars {
+            let _ = std::fs::remove_file(vars);
+        }
     }
 }

@@ -29,7 +29,10 @@ impl Session {
     /// for the whole session.
     pub fn start(config: &VmConfig, timeout: Duration) -> Result<Session, Error> {
         let config = VmConfig { terminal: false, capture_stderr: true, ..config.clone() };
-        let mut vm = Vm::spawn(&config)?;
+        Self::over(Vm::spawn(&config)?, timeout)
+    }
+
+    fn over(mut vm: Vm, timeout: Duration) -> Result<Session, Error> {
         let stdout = vm.stdout.take().ok_or_else(|| Error::new("QEMU stdout not piped"))?;
         let stderr = vm.stderr.take().ok_or_else(|| Error::new("QEMU stderr not piped"))?;
         let started = Instant::now();
@@ -41,6 +44,12 @@ impl Session {
             started,
             deadline: started + timeout,
         })
+    }
+
+    /// Starts `command`, a console process other than QEMU (the hosted runner), as a session
+    /// with `timeout` for the whole of it.
+    pub fn start_process(command: std::process::Command, timeout: Duration) -> Result<Session, Error> {
+        Self::over(Vm::spawn_process(command)?, timeout)
     }
 
     /// Waits for `needle` after what earlier expectations consumed; returns the text up to and

@@ -35,6 +35,20 @@ pub fn boot_for(min_secs: u64) -> Session {
     Session::start(&config, Duration::from_secs(timeout)).unwrap_or_else(|e| panic!("starting QEMU: {e}"))
 }
 
+/// Starts the hosted runner `cargo xtask test` built on the ramdisk it packed (the test image's
+/// program files), as a session like [`boot`]'s. Panics with directions when not run by xtask.
+pub fn hosted() -> Session {
+    let var = |name: &str| {
+        let path = std::env::var_os(name).map(PathBuf::from).unwrap_or_else(|| panic!("{name} is not set: run the tests through `cargo xtask test`"));
+        assert!(path.is_file(), "{name}={} does not exist; run `cargo xtask test`", path.display());
+        path
+    };
+    let mut command = std::process::Command::new(var("HAYABUSA_HOST_RUNNER"));
+    command.arg(var("HAYABUSA_HOST_RAMDISK"));
+    let timeout = std::env::var("HAYABUSA_TIMEOUT").ok().map_or(120, |s| s.parse().expect("HAYABUSA_TIMEOUT: seconds"));
+    Session::start_process(command, Duration::from_secs(timeout)).unwrap_or_else(|e| panic!("starting the hosted runner: {e}"))
+}
+
 /// The first line of `text` that starts with `prefix` (after leading whitespace).
 pub fn line_starting<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     text.lines().map(str::trim_start).find(|line| line.starts_with(prefix))

@@ -1,6 +1,6 @@
 //! `cargo xtask build`: kernel ELF → ramdisk (programs, plus any `--program`) → UEFI disk image.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::options::Options;
@@ -83,19 +83,13 @@ pub fn build(options: &Options, variant: Variant) -> Result<Built, Failure> {
     let kernel_elf = target.join(KERNEL_TARGET).join(options.profile()).join("hayabusa-kernel");
     let work_dir = target.join("hayabusa");
     let out_dir = work_dir.join(options.profile());
-    std::fs::create_dir_all(&out_dir).map_err(|e| Failure::Error(format!("creating {}: {e}", out_dir.display())))?;
     let variant = variant.name();
+    let ramdisk = out_dir.join(format!("ramdisk-{variant}.bin"));
+    let skipped = pack_ramdisk(&base_manifest, &extras, &ramdisk)?;
     // Debug info (tens of MiB with Cranelift) is useless to the kernel and slow to load; the
     // symbol table, which fault reports use, stays.
     let kernel = out_dir.join(format!("hayabusa-kernel-{variant}.elf"));
     cargo::strip_debug_info(&kernel_elf, &kernel)?;
-    let ramdisk = out_dir.join(format!("ramdisk-{variant}.bin"));
-    let programs = programs::build(&target, &base_manifest)?;
-    let manifest = programs.manifest + &extras.manifest;
-    let mut files: Vec<(&str, &[u8])> = vec![("README.txt", RAMDISK_README.as_bytes()), ("manifest", manifest.as_bytes())];
-    let modules = programs.modules.iter().chain(&extras.files);
-    files.extend(modules.map(|(name, bytes)| (name.as_str(), bytes.as_slice())));
-    hayabusa_boot::write_ramdisk(&files, &ramdisk)?;
     let image = out_dir.join(format!("hayabusa-{variant}.img"));
     hayabusa_boot::build_image(&kernel, &ramdisk, &image)?;
     let size = |path: &PathBuf| std::fs::metadata(path).map_or(0, |m| m.len()).div_ceil(1024);
@@ -106,5 +100,28 @@ pub fn build(options: &Options, variant: Variant) -> Result<Built, Failure> {
         size(&kernel),
         size(&ramdisk)
     );
-    Ok(Built { image, work_dir, skipped: programs.skipped })
+    Ok(Built { image, work_dir, skipped })
+}
+
+/// Packs the ramdisk alone (the programs, plus the options' `--program`s and `--manifest`s) into
+/// `target/hayabusa/<profile>/ramdisk-<name>.bin`, for the hosted runner; its path.
+pub fn ramdisk(options: &Options, name: &str) -> Result<PathBuf, Failure> {
+    let base_manifest = programs::manifest()?;
+    let extras = extra::load(&options.programs, &options.manifests, &base_manifest)?;
+    let ramdisk = cargo::target_dir()?.join("hayabusa").join(options.profile()).join(format!("ramdisk-{name}.bin"));
+    pack_ramdisk(&base_manifest, &extras, &ramdisk)?;
+    Ok(ramdisk)
+}
+
+/// Builds the programs and writes the ramdisk archive to `path`; the modules left out.
+fn pack_ramdisk(base_manifest: &str, extras: &extra::Extras, path: &Path) -> Result<Vec<&'static str>, Failure> {
+    let dir = path.parent().expect("a file in target/hayabusa");
+    std::fs::create_dir_all(dir).map_err(|e| Failure::Error(format!("creating {}: {e}", dir.display())))?;
+    let programs = programs::build(&cargo::target_dir()?, base_manifest)?;
+    let manifest = programs.manifest + &extras.manifest;
+    let mut files: Vec<(&str, &[u8])> = vec![("README.txt", RAMDISK_README.as_bytes()), ("manifest", manifest.as_bytes())];
+    let modules = programs.modules.iter().chain(&extras.files);
+    files.extend(modules.map(|(name, bytes)| (name.as_str(), bytes.as_slice())));
+    hayabusa_boot::write_ramdisk(&files, path)?;
+    Ok(programs.skipped)
 }

@@ -10,6 +10,7 @@ mod clang;
 mod dump;
 mod exec;
 mod extra;
+mod host;
 mod hostile;
 mod lint;
 mod options;
@@ -33,6 +34,11 @@ COMMANDS:
              Piped input is typed at the console once the first prompt appears;
              when it ends, QEMU is stopped at the next prompt (exit 0), unless the
              kernel exits first (`shutdown`).
+    host     Pack the same ramdisk and run its programs natively on Linux with the
+             hosted runner (hosted/, release build): the boot tasks start, then the
+             console's task commands (run, spawn, kill, ps, services, bench ipc, echo,
+             shutdown) are read from stdin; exits 0 at `shutdown` or the end of input.
+             Takes --program and --manifest as run does.
     test     Host unit tests (cargo test), then build the kernel with
              `--features test-hooks` and run the boot tests (tests/) under QEMU,
              every test binary even after a failure (the image also carries the
@@ -63,13 +69,13 @@ OPTIONS:
     --accel MODE       auto (default): KVM if it really works here, else TCG; tcg; kvm
     --timeout SECS     run: stop QEMU after SECS (default 120 when stdin is not a
                        terminal, 3600 when it is); test: limit per boot (default 120)
-    --program FILE     build, run: add the module FILE (.wasm, or .wat compiled here) to
+    --program FILE     build, run, host: add the module FILE (.wasm, or .wat compiled here) to
                        the ramdisk as STEM.wasm, with the manifest entry
                          [STEM]  file = STEM.wasm, reach = console, boot = no
                        so that `run STEM` starts it. STEM (the file name without its
                        extension) must be a free task name (1-32 bytes of a-z A-Z 0-9 - _ .).
                        Repeatable.
-    --manifest FRAG    build, run: append the manifest sections in the file FRAG (format:
+    --manifest FRAG    build, run, host: append the manifest sections in the file FRAG (format:
                        docs/abi.md); a section named like a --program's STEM replaces that
                        program's default entry. Repeatable. Both are checked before building
                        (usage error, exit 2); a module the kernel cannot compile is reported
@@ -97,6 +103,7 @@ fn main() -> ExitCode {
     let result = match command.as_str() {
         "build" => build::main(rest),
         "run" => run::main(rest),
+        "host" => host::main(rest),
         "test" => test::main(rest),
         "spectest" => spectest::main(rest),
         "exec" => exec::main(rest),

@@ -1,12 +1,13 @@
 //! `cargo xtask test`: host unit tests, then boot tests against a `test-hooks` kernel in QEMU,
-//! whose ramdisk also carries the fixtures of `tests/fixtures/` (added as `--program` adds them).
+//! whose ramdisk also carries the fixtures of `tests/fixtures/` (added as `--program` adds them),
+//! and the hosted runner on the same program files (for the tests that compare the two).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::options::Options;
-use crate::{Failure, build, cargo, clang, programs};
+use crate::{Failure, build, cargo, clang, host, programs};
 
 /// Default time limit for each boot of the boot tests.
 const BOOT_TIMEOUT: Duration = Duration::from_secs(120);
@@ -55,6 +56,8 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
     let mut skipped = Vec::new();
     let boot = build::build(&options, build::Variant::Test).and_then(|built| {
         skipped = built.skipped;
+        // The hosted runner, on the same program files, for the tests that compare the two.
+        let (runner, ramdisk) = host::prepare(&options, "host-test", false)?;
         let tools = hayabusa_boot::ensure_tools()?;
         let accel = options.accel.resolve(&tools, &built.work_dir)?;
         let timeout = options.timeout.unwrap_or(BOOT_TIMEOUT);
@@ -66,7 +69,9 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
             .env("HAYABUSA_TEST_IMAGE", &built.image)
             .env("HAYABUSA_ACCEL", accel.qemu_name())
             .env("HAYABUSA_TIMEOUT", timeout.as_secs().to_string())
-            .env("HAYABUSA_WORK_DIR", &built.work_dir);
+            .env("HAYABUSA_WORK_DIR", &built.work_dir)
+            .env("HAYABUSA_HOST_RUNNER", runner)
+            .env("HAYABUSA_HOST_RAMDISK", ramdisk);
         Ok(command)
     });
     match boot {

@@ -8,7 +8,10 @@
 //! linear memory reservation, entering compiled code and turning faults into traps, the stack
 //! limit — comes through one small trait, [`Platform`] ([`platform`]): the host crate
 //! (`hayabusa-compiler-host`) implements it over `mmap` and signals, the kernel over its lazy
-//! reservations and exception handlers.
+//! reservations and exception handlers. Both enter compiled code through one stub ([`stub`]),
+//! with one kind of entry record per call ([`entry`]) and one set of rules for ending a killed
+//! task's call early ([`cancel`]); a platform adds only where each thread's innermost record
+//! lives ([`entry::EntryState`]) and how a running thread is interrupted.
 //!
 //! # Unsafe code
 //! The runtime builds the data structures compiled code reads through raw pointers, so it cannot
@@ -16,7 +19,9 @@
 //! calling compiled code and reaching the callee instance's [`func::Running`] word
 //! ([`func::FuncHandle::call`]), the host-function callback that reads the trampoline's value
 //! array ([`func`]), builtins finding their instance from the vmctx ([`builtins`]), copying
-//! bytes into and out of linear memory ([`memory`]), and the cells
+//! bytes into and out of linear memory ([`memory`]), the entry stub and its landing jump
+//! ([`stub`]), the entry records that fault handlers and cancel paths reach through the
+//! platform's per-thread pointer, with the owners' kill flags ([`entry`], [`cancel`]), and the cells
 //! shared with compiled code ([`vmcell`]: global cells, the `VMTable` and `VMMemory`
 //! descriptors, the vmctx), which Wasm writes behind the runtime's back and which may be shared
 //! between threads only under the rules below.
@@ -64,7 +69,9 @@
 extern crate alloc;
 
 pub mod builtins;
+pub mod cancel;
 pub mod code_map;
+pub mod entry;
 pub mod func;
 pub mod global;
 pub mod instance;

@@ -11,6 +11,10 @@
 //! which is sound because compiled code owns no resources of the embedder and holds none of its
 //! locks.
 //!
+//! A call is also ended on purpose, outside any fault: `hayabusa_land(saved_sp)` ([`land`]) moves
+//! to the saved stack pointer and jumps to the landing pad, which is how [`crate::cancel`]
+//! abandons a killed task's call from an import or a builtin.
+//!
 //! Running on a stack of its own is how a server's handler is called on the IPC direct path: no
 //! thread switch, only the stack pointer (and the platform's stack-limit record) change for the
 //! call.
@@ -72,6 +76,12 @@ unsafe extern "sysv64" {
     fn hayabusa_trap_landing();
 }
 
+/// Resumes at the landing pad with RSP = `saved_sp`: a naked function, like the stub.
+#[unsafe(naked)]
+unsafe extern "sysv64" fn hayabusa_land(_saved_sp: usize) -> ! {
+    naked_asm!("mov rsp, rdi", "jmp hayabusa_trap_landing")
+}
+
 /// Address the fault handler resumes at after a trap in compiled code.
 pub fn landing_address() -> usize {
     hayabusa_trap_landing as *const () as usize
@@ -94,4 +104,18 @@ pub unsafe fn enter(trampoline: usize, callee: usize, vmctx: usize, values: *mut
     // register (and RSP: the caller's value is restored from the slot it pushed) and returns on
     // both its normal and its trap path.
     unsafe { hayabusa_enter(trampoline, callee, vmctx, values, saved_sp, stack_top) == 0 }
+}
+
+/// Ends the call whose entry stub saved `saved_sp` as if it had trapped: execution continues at
+/// the landing pad, and [`enter`] returns `false` to its caller.
+///
+/// # Safety
+/// `saved_sp` must be the value the stub stored for a call that is still running on this
+/// thread's current stack (this code runs inside it, below the stub's frame). Every frame
+/// between the stub and the caller of this function is abandoned: none may own anything that
+/// needs dropping, or hold a lock.
+pub unsafe fn land(saved_sp: usize) -> ! {
+    // SAFETY: forwarded from the caller: the landing pad pops the caller's stack pointer from
+    // `saved_sp`, restores the callee-saved registers the stub pushed and returns from it.
+    unsafe { hayabusa_land(saved_sp) }
 }

@@ -64,8 +64,9 @@ pub struct Trap {
     pub wasm_offset: u32,
     /// Function name (name section or `func[N]`), empty when not known.
     pub func: String,
-    /// The platform's number for the fault that raised it (the CPU exception vector in the
-    /// kernel, the signal number on the host); `None` for traps the runtime raised itself.
+    /// The CPU exception vector of the fault that raised it (on Linux read from the signal's
+    /// context, so both platforms report the same), or the cancel causes 0xff / 0xfe
+    /// (`cancel::CANCELLED`, `cancel::ABANDONED`); `None` for traps the runtime raised itself.
     pub cause: Option<u32>,
 }
 

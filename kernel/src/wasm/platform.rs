@@ -10,7 +10,7 @@ use hayabusa_compiler::translate::GUARD_RESERVATION;
 use hayabusa_compiler::{Image, TrapKind};
 use hayabusa_runtime::{CallStack, Platform, Trap, VMLimits};
 
-use super::code::CodeMemory;
+use super::code::{self, CodeMemory};
 use super::trap;
 use crate::mm::{self, Reservation};
 
@@ -64,8 +64,8 @@ const _: () = {
     assert_send_sync::<hayabusa_runtime::Memory<Kernel>>();
 };
 
-fn to_trap(t: trap::TrapInfo) -> Trap {
-    Trap::at(t.kind, t.wasm_offset, t.func, t.func_name, u32::from(t.vector))
+fn to_trap(ended: trap::Ended) -> Trap {
+    ended.into_trap(|image, func| code::func_name(image as u64, func))
 }
 
 impl Platform for Kernel {

@@ -4,7 +4,7 @@ use crate::sys::Mapping;
 use hayabusa_compiler::{Image, TrapSite};
 use hayabusa_runtime::code_map::CodeMap;
 use std::io;
-use std::sync::RwLock;
+use std::sync::{RwLock, TryLockError};
 
 /// A code image mapped read+execute at a fixed address until dropped.
 pub struct CodeMemory {
@@ -60,6 +60,16 @@ pub fn lookup_trap(pc: usize) -> Option<(TrapSite, usize)> {
         regions = REGISTRY.try_read();
     }
     regions.ok()?.trap_at(pc)
+}
+
+/// Whether `pc` lies in loaded code. For the cancel signal's handler: one attempt at the read
+/// lock, never waiting (false while another thread loads or drops code: the next tick tells).
+pub fn contains(pc: usize) -> bool {
+    match REGISTRY.try_read() {
+        Ok(map) => map.contains(pc),
+        Err(TryLockError::Poisoned(map)) => map.into_inner().contains(pc),
+        Err(TryLockError::WouldBlock) => false,
+    }
 }
 
 /// Name of function `func` of the image loaded at `region_start`.

@@ -1,41 +1,46 @@
-//! Calls into compiled code on Linux: the shared entry stub (`hayabusa_runtime::stub`) plus the
-//! per-thread record of where it saved its stack pointer, which the signal handler needs.
+//! Calls into compiled code on Linux: each thread's entry state in thread-locals — its
+//! innermost entry record, which the signal handlers find, and the owner new records name —
+//! for the shared entry code (`hayabusa_runtime::entry`, the stub in `hayabusa_runtime::stub`).
 
+use crate::platform::Linux;
+use hayabusa_runtime::entry::{EntryRecord, EntryState};
 use std::cell::Cell;
+use std::ptr::null_mut;
 
 thread_local! {
-    /// Stack pointer to restore when a trap unwinds the innermost active call (0: none).
-    static SAVED_SP: Cell<usize> = const { Cell::new(0) };
+    /// The innermost active call's entry record on this thread (null: none).
+    static ACTIVE: Cell<*mut EntryRecord> = const { Cell::new(null_mut()) };
+    /// The kill flag that entry records made from now on on this thread name (0: none).
+    static OWNER: Cell<usize> = const { Cell::new(0) };
 }
 
-/// Address execution resumes at after a trap.
-pub fn landing_address() -> usize {
-    hayabusa_runtime::stub::landing_address()
+// SAFETY: both values are thread-locals, so each thread reads back what it stored itself.
+// Owners come from `cancel::set_owner`, whose callers keep the flag alive for the calls made
+// under it. The cells are const-initialised without destructors: reading them from a signal
+// handler is a plain thread-local load.
+unsafe impl EntryState for Linux {
+    #[inline]
+    fn active() -> *mut EntryRecord {
+        ACTIVE.with(Cell::get)
+    }
+
+    #[inline]
+    fn set_active(record: *mut EntryRecord) {
+        ACTIVE.with(|c| c.set(record));
+    }
+
+    #[inline]
+    fn owner() -> usize {
+        OWNER.with(Cell::get)
+    }
 }
 
-/// Where the current thread's innermost Wasm call saved its stack pointer (0 if none).
-pub fn saved_sp() -> usize {
-    SAVED_SP.with(|c| c.get())
+/// Sets this thread's owner (see `cancel::set_owner`), returning the previous one.
+pub(crate) fn replace_owner(flag: usize) -> usize {
+    OWNER.with(|c| c.replace(flag))
 }
 
-/// Calls `callee` (with `vmctx`) through `trampoline`, arguments and results in `values`.
-/// Returns false if a trap aborted the call (the signal handler recorded which).
-///
-/// # Safety
-/// `trampoline` must be the entry trampoline for the callee's signature, `callee`/`vmctx` a
-/// valid function and its context, and `values` must hold max(params, results) slots.
-/// `stack_top` is 0 (this thread's stack) or the 16-aligned end of a mapped stack nothing else
-/// uses during the call (see `hayabusa_runtime::stub::enter`).
-pub unsafe fn call(trampoline: usize, callee: usize, vmctx: usize, values: *mut u64, stack_top: usize) -> bool {
-    let outer = SAVED_SP.with(|c| c.get());
-    let mut slot: usize = 0;
-    let slot_ptr: *mut usize = &mut slot;
-    // Publish where the stub will store its stack pointer: the handler reads it through
-    // SAVED_SP after the stub has written it.
-    SAVED_SP.with(|c| c.set(slot_ptr as usize));
-    // SAFETY: the caller guarantees the call's validity, and `slot_ptr` is published in
-    // SAVED_SP, where the signal handler looks for it.
-    let completed = unsafe { hayabusa_runtime::stub::enter(trampoline, callee, vmctx, values, slot_ptr, stack_top) };
-    SAVED_SP.with(|c| c.set(outer));
-    completed
+/// Whether this thread is inside a call into compiled code.
+pub fn in_call() -> bool {
+    !Linux::active().is_null()
 }

@@ -1,12 +1,14 @@
 //! Host (Linux x86-64) platform for `hayabusa-runtime`, and the tools built on it.
 //!
 //! It maps code executable ([`code`]), reserves guarded linear memories ([`sys`]), turns faults
-//! in compiled code into Wasm traps ([`signals`]) and calls compiled code through a small
-//! assembly entry stub ([`enter`]): together the [`platform::Linux`] implementation of
-//! [`hayabusa_runtime::Platform`]. Instances, imports, tables, globals and memories are the
+//! in compiled code into Wasm traps ([`signals`]), calls compiled code through the runtime's
+//! entry stub with per-thread entry records ([`enter`]) and ends a killed task's calls as the
+//! kernel does ([`cancel`]: owners, `cancel_now`, a signal as the timer tick): together the
+//! [`platform::Linux`] implementation of [`hayabusa_runtime::Platform`]. Instances, imports, tables, globals and memories are the
 //! runtime's; this crate re-exports them instantiated for Linux. It also holds the `.wast` spec
 //! runner ([`spectest`]) used by `cargo xtask spectest`.
 
+pub mod cancel;
 pub mod code;
 pub mod cpu;
 pub mod enter;

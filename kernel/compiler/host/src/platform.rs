@@ -1,13 +1,14 @@
 //! The Linux implementation of [`hayabusa_runtime::Platform`]: code in `mmap`ed pages, linear
-//! memories as `PROT_NONE` reservations opened up with `mprotect`, traps from signals, and a
-//! per-thread stack limit below the outermost Wasm call.
+//! memories as `PROT_NONE` reservations opened up with `mprotect`, traps from signals, cancels
+//! ([`crate::cancel`]), and stack limits: one record per instance, filled for the thread entering it.
 
 use crate::code::{self, CodeMemory};
 use crate::sys::Mapping;
 use crate::{enter, signals};
 use hayabusa_compiler::translate::GUARD_RESERVATION;
-use hayabusa_compiler::{Image, TrapKind};
-use hayabusa_runtime::{CallStack, Platform, Trap, VMLimits};
+use hayabusa_compiler::Image;
+use hayabusa_runtime::entry::{self, Ended};
+use hayabusa_runtime::{CallStack, Platform, Trap, VMLimits, cancel};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -118,7 +119,7 @@ impl Platform for Linux {
             // Outermost call on this thread: stop at the budget, and in any case well above the
             // thread's real stack end (host builtins and the signal handler still need room
             // below the Wasm frames).
-            None if enter::saved_sp() == 0 => {
+            None if !enter::in_call() => {
                 let here = &values as *const _ as usize;
                 let mut limit = here.saturating_sub(STACK_BUDGET.load(Ordering::Relaxed));
                 if let Some(low) = STACK_LOW.with(|low| *low) {
@@ -136,19 +137,21 @@ impl Platform for Linux {
         let previous = limits.map(|l| l.stack_limit.swap(limit, Ordering::Relaxed));
         let top = stack.map_or(0, |s| s.top);
         // SAFETY: forwarded from the caller.
-        let completed = unsafe { enter::call(trampoline, callee, vmctx, values.as_mut_ptr(), top) };
+        let result = unsafe { entry::call::<Linux>(trampoline, callee, vmctx, values.as_mut_ptr(), top) };
         if let (Some(l), Some(previous)) = (limits, previous) {
             l.stack_limit.store(previous, Ordering::Relaxed);
         }
         STACK_LIMIT.with(|l| l.set(outer));
-        completed.then_some(()).ok_or_else(take_trap)
+        result.map_err(to_trap)
+    }
+
+    /// Ends the running call here if it must end (`crate::cancel`).
+    fn cancel_point() {
+        cancel::cancel_point::<Linux>();
     }
 }
 
-/// The trap the signal handler recorded for the call that just ended in one.
-fn take_trap() -> Trap {
-    match signals::take_trap() {
-        Some((site, region, sig)) => Trap::at(site.kind, site.wasm_offset, site.func, code::func_name(region, site.func), sig as u32),
-        None => Trap::new(TrapKind::Unreachable),
-    }
+/// The trap to report for a call that ended without returning.
+fn to_trap(ended: Ended) -> Trap {
+    ended.into_trap(code::func_name)
 }

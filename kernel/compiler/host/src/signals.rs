@@ -2,15 +2,10 @@
 //! `ud2` trap instructions, SIGFPE) into Wasm traps by resuming at the entry stub's landing pad.
 
 use crate::code::lookup_trap;
-use crate::enter;
-use hayabusa_compiler::TrapSite;
+use crate::platform::Linux;
+use hayabusa_runtime::entry;
 use std::cell::Cell;
 use std::sync::{Once, OnceLock};
-
-thread_local! {
-    /// The trap the last aborted call on this thread hit: site, code region, signal.
-    static LAST_TRAP: Cell<Option<(TrapSite, usize, libc::c_int)>> = const { Cell::new(None) };
-}
 
 static INSTALL: Once = Once::new();
 
@@ -18,11 +13,6 @@ static INSTALL: Once = Once::new();
 /// restored for faults that are not ours.
 static PREVIOUS: OnceLock<Vec<(libc::c_int, libc::sigaction)>> = OnceLock::new();
 const SIGNALS: [libc::c_int; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
-
-/// Takes the trap recorded by the handler for the last aborted call.
-pub fn take_trap() -> Option<(TrapSite, usize, libc::c_int)> {
-    LAST_TRAP.with(|c| c.take())
-}
 
 /// Installs the handlers once per process, and an alternate signal stack for this thread.
 pub fn install() {
@@ -46,6 +36,13 @@ pub fn install() {
     install_alt_stack();
 }
 
+/// Makes the thread a signal handler interrupted resume at `(rip, rsp)` when the handler
+/// returns: the entry stub's landing pad and the stack pointer it saved.
+pub(crate) fn resume_at(uc: &mut libc::ucontext_t, (rip, rsp): (usize, usize)) {
+    uc.uc_mcontext.gregs[libc::REG_RSP as usize] = rsp as i64;
+    uc.uc_mcontext.gregs[libc::REG_RIP as usize] = rip as i64;
+}
+
 thread_local! {
     static ALT_STACK: Cell<bool> = const { Cell::new(false) };
 }
@@ -63,21 +60,18 @@ fn install_alt_stack() {
 }
 
 extern "C" fn handler(sig: libc::c_int, _info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
-    let uc = ctx.cast::<libc::ucontext_t>();
     // SAFETY: for SA_SIGINFO handlers the kernel passes a valid ucontext_t as the third
     // argument; we only read and write its saved general-purpose registers.
-    let gregs = unsafe { &mut (*uc).uc_mcontext.gregs };
-    let pc = gregs[libc::REG_RIP as usize] as usize;
-    let saved = enter::saved_sp();
-    if saved != 0
-        && let Some((site, region)) = lookup_trap(pc)
-    {
-        LAST_TRAP.with(|c| c.set(Some((site, region, sig))));
-        // SAFETY: `saved` points at the slot the entry stub filled before calling into Wasm, on
-        // this thread's stack below the active `enter::call` frame.
-        let sp = unsafe { *(saved as *const usize) };
-        gregs[libc::REG_RSP as usize] = sp as i64;
-        gregs[libc::REG_RIP as usize] = enter::landing_address() as i64;
+    let uc = unsafe { &mut *ctx.cast::<libc::ucontext_t>() };
+    let pc = uc.uc_mcontext.gregs[libc::REG_RIP as usize] as usize;
+    // The CPU exception behind the signal (#DE for SIGFPE, #UD for SIGILL, #PF for a guard
+    // page), the cause the kernel reports for the same trap.
+    let vector = uc.uc_mcontext.gregs[libc::REG_TRAPNO as usize] as u32;
+    // A trap of loaded code inside an active call on this thread: recorded in the call's entry
+    // record, which the entry stub filled (with the stack pointer to resume at) before calling
+    // into Wasm.
+    if let Some(landing) = entry::redirect::<Linux>(vector, || lookup_trap(pc)) {
+        resume_at(uc, landing);
         return;
     }
     // Not ours: put back the disposition we replaced (or the default) and return, so the fault

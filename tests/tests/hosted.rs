@@ -1,0 +1,112 @@
+//! The same program files on two systems: every scenario below runs in the kernel (QEMU) and on
+//! the hosted runner (Linux threads, `hosted/`), and each prints the same there as here — the
+//! task's own output, its end report (exit, trap kind and place, kill), and the console's errors.
+//! The task layer is one crate on both (`kernel/tasks`); what differs below it (threads, traps
+//! from CPU exceptions or signals, cancelling) must not show.
+
+use hayabusa_tests::{PROMPT, Session, SessionError, boot, hosted, run};
+
+/// (task, args) in the order run. Each ends by itself, except where a kill follows (`spin`).
+const SCENARIOS: &[(&str, &str)] = &[
+    ("hello", ""),
+    ("hello-c", ""),
+    ("traps", "unreachable"),
+    ("traps", "div-zero"),
+    ("traps", "overflow"),
+    ("traps", "conversion"),
+    ("traps", "memory"),
+    ("traps", "table"),
+    ("traps", "undefined-element"),
+    ("traps", "null-call"),
+    ("traps", "type-mismatch"),
+    ("traps", "stack"),
+    ("denied", ""),
+    ("badcalls", ""),
+    ("deepcall", ""),
+    ("pingpong-client", "2000"),
+    ("membomb", ""),
+    ("tablebomb", ""),
+    ("tablegrow", ""),
+    ("dataoverflow", ""),
+    ("outside", ""),
+];
+
+/// Commands refused by the console, and the scenario that ends by `kill`.
+const REFUSED: &[&str] = &["run manyfuncs", "run garbage", "run nosuchtask", "kill 999", "frobnicate"];
+
+/// The lines of `text` that say what a task or the console did: prompts stripped (task output
+/// may land right after one), the typed command, `run: started` (printed while the task may
+/// already be talking), log lines and blank lines left out, and timings (`, N ns each`) cut.
+fn said(text: &str, command: &str) -> Vec<String> {
+    text.replace('\r', "")
+        .lines()
+        .map(|l| {
+            let mut l = l;
+            while let Some(rest) = l.strip_prefix(PROMPT) {
+                l = rest;
+            }
+            let l = l.trim_end();
+            match l.rsplit_once(", ") {
+                Some((head, tail)) if tail.ends_with(" ns each") => head.to_string(),
+                _ => l.to_string(),
+            }
+        })
+        .filter(|l| !l.is_empty() && l != command && !l.starts_with("run: started") && !l.starts_with('['))
+        .collect()
+}
+
+/// Runs one scenario to its end report; what it said.
+fn scenario(vm: &mut Session, name: &str, args: &str) -> Result<Vec<String>, SessionError> {
+    let id = run(vm, name, args)?;
+    let mut text = vm.expect(&format!("task {id} ({name}) "))?;
+    text += &vm.expect("\n")?;
+    Ok(said(&text, format!("run {name} {args}").trim_end()))
+}
+
+/// Everything one system says over all scenarios, one entry per scenario.
+fn session(vm: &mut Session) -> Result<Vec<Vec<String>>, SessionError> {
+    vm.expect("(hello) exited")?;
+    vm.expect_prompt()?;
+    let mut all = Vec::new();
+    for (name, args) in SCENARIOS {
+        all.push(scenario(vm, name, args)?);
+    }
+    for command in REFUSED {
+        all.push(said(&vm.command(command)?, command));
+    }
+    // A task that never ends by itself, killed: everything from `run` to the kill's answer and
+    // the task's report, in whatever order the two systems print them.
+    let from = vm.transcript().len();
+    let id = run(vm, "spin", "")?;
+    vm.expect("spin: spinning until killed")?;
+    vm.send(&format!("kill {id}\n"))?;
+    vm.expect(&format!("killed task {id} (spin)"))?;
+    vm.expect_prompt()?;
+    let text = vm.transcript()[from..].to_string();
+    let mut lines: Vec<String> = said(&text, "run spin").into_iter().filter(|l| *l != format!("kill {id}")).collect();
+    lines.sort();
+    all.push(lines);
+    vm.send("shutdown\n")?;
+    vm.expect("shutting down")?;
+    Ok(all)
+}
+
+#[test]
+fn the_same_programs_say_the_same_in_the_kernel_and_on_linux() -> Result<(), SessionError> {
+    let kernel = session(&mut boot())?;
+    let linux = session(&mut hosted())?;
+    let commands = SCENARIOS.iter().map(|(n, a)| format!("run {n} {a}")).chain(REFUSED.iter().map(|c| c.to_string())).chain(["spin, kill".into()]);
+    let mut differ = Vec::new();
+    for ((command, k), l) in commands.zip(&kernel).zip(&linux) {
+        if k != l {
+            differ.push(format!("{command}\n  kernel: {k:?}\n  linux:  {l:?}"));
+        }
+    }
+    assert!(differ.is_empty(), "the two systems differ:\n{}", differ.join("\n"));
+    // Not vacuous: what the scenarios must have said.
+    let all: Vec<&String> = linux.iter().flatten().collect();
+    for expected in ["hello from wasm", "trapped: integer divide by zero", "trapped: call stack exhausted", "round trips ok", "killed", "error: unknown command"] {
+        assert!(all.iter().any(|l| l.contains(expected)), "no {expected:?} in:\n{all:#?}");
+    }
+    Ok(())
+}
