@@ -4,9 +4,7 @@
 //! killed while it runs another owner's code gives that call `GRACE_TICKS` pokes, then
 //! abandons it; and pokes change nothing for a thread that is not running a killed call.
 //!
-//! Each test instantiates its modules on the thread that runs them (compiled code checks the
-//! stack limit of the thread that created its instance). Waits that a regression could make
-//! endless are bounded by [`DEADLINE`] and fail the test.
+//! Waits that a regression could make endless are bounded by [`DEADLINE`] and fail the test.
 
 mod common;
 use common::*;
