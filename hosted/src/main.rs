@@ -1,7 +1,9 @@
-//! `hayabusa-host RAMDISK`: Hayabusa's tasks on Linux. Loads the program files of a ramdisk
-//! image (the kernel's, as `cargo xtask host` packs it), starts the manifest's boot tasks with
-//! the task layer the kernel runs (`hayabusa-tasks`), then runs the console's task commands on
-//! stdin/stdout until `shutdown` or the end of input; exits 0.
+//! `hayabusa-host PROGRAMS`: Hayabusa's tasks on Linux. Loads the program files of a ramdisk
+//! image (the kernel's, as `cargo xtask host` packs it) or of a folder with a `manifest`, starts
+//! the manifest's boot tasks with the task layer the kernel runs (`hayabusa-tasks`), then runs
+//! the console's task commands on stdin/stdout until `shutdown` or the end of input; exits 0.
+//! With `--rows`, it is a producer of `cargo xtask bench ipc --host` instead ([`bench`]).
+mod bench;
 mod console;
 mod logger;
 mod programs;
@@ -15,28 +17,75 @@ use std::process::ExitCode;
 
 use system::Hosted;
 
-const USAGE: &str = "usage: hayabusa-host RAMDISK   (a ramdisk image as `cargo xtask build` packs it; `cargo xtask host` builds one and runs this)";
+const USAGE: &str = "\
+usage: hayabusa-host PROGRAMS
+         PROGRAMS: a ramdisk image as `cargo xtask build` packs it (`cargo xtask host` packs one
+         and runs this), or a folder holding `manifest` and the files it names
+       hayabusa-host --programs FOLDER --rounds N --cpus 1|2 --rows FILE
+         measure `bench ipc N` pinned to 1 CPU or spread over 2, write the rows to FILE (a
+         producer of `cargo xtask bench ipc --host`)";
+
+/// What the command line asks for.
+enum Mode {
+    Console(PathBuf),
+    Bench { programs: PathBuf, rounds: u32, cpus: usize, rows: PathBuf },
+}
+
+fn parse(args: &[String]) -> Option<Mode> {
+    match args {
+        [path] if !path.starts_with('-') => Some(Mode::Console(PathBuf::from(path))),
+        _ => {
+            let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1));
+            if args.len() != 8 {
+                return None;
+            }
+            Some(Mode::Bench {
+                programs: PathBuf::from(value("--programs")?),
+                rounds: value("--rounds")?.parse().ok().filter(|n| (1..=1_000_000).contains(n))?,
+                cpus: value("--cpus")?.parse().ok().filter(|n| *n == 1 || *n == 2)?,
+                rows: PathBuf::from(value("--rows")?),
+            })
+        }
+    }
+}
 
 fn main() -> ExitCode {
     system::start_clock();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let path = match args.as_slice() {
-        [flag] if flag == "-h" || flag == "--help" => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        [path] => PathBuf::from(path),
-        _ => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    let Some(mode) = parse(&args) else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
     };
     logger::init();
-    if let Err(e) = programs::load(&path) {
+    let path = match &mode {
+        Mode::Console(path) => path,
+        Mode::Bench { programs, cpus, .. } => {
+            if let Err(e) = bench::pin(*cpus) {
+                eprintln!("hayabusa-host: {e}");
+                return ExitCode::from(1);
+            }
+            programs
+        }
+    };
+    if let Err(e) = programs::load(path) {
         eprintln!("hayabusa-host: {e}");
         return ExitCode::from(1);
     }
     hayabusa_tasks::start_boot_tasks::<Hosted>();
+    if let Mode::Bench { rounds, cpus, rows, .. } = &mode {
+        let placement = if *cpus == 1 { "one CPU" } else { "two CPUs" };
+        return match bench::produce(*rounds, placement, rows) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("hayabusa-host: bench ipc: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
     println!("hosted: runner start to prompt in {} ms", hayabusa_tasks::uptime_ms::<Hosted>());
     console::run();
     // Tasks still running end with the process.
