@@ -2,7 +2,8 @@
 //! the hosted runner (Linux threads, `hosted/`), and each prints the same there as here — the
 //! task's own output, its end report (exit, trap kind and place, kill), and the console's errors.
 //! The task layer is one crate on both (`kernel/tasks`); what differs below it (threads, traps
-//! from CPU exceptions or signals, cancelling) must not show.
+//! from CPU exceptions or signals, cancelling: timer ticks or signal pokes, and the grace a
+//! killed caller's server handler gets) must not show.
 
 use hayabusa_tests::{PROMPT, Session, SessionError, boot, hosted, run};
 
@@ -55,6 +56,20 @@ fn said(text: &str, command: &str) -> Vec<String> {
         .collect()
 }
 
+/// Waits until the output since byte `from` holds every one of `needles` (in any order),
+/// consuming nothing; a timeout fails as `expect` does.
+fn wait_for_all(vm: &mut Session, from: usize, needles: &[&str]) -> Result<(), SessionError> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let text = vm.transcript()[from..].to_string();
+        match needles.iter().find(|n| !text.contains(**n)) {
+            None => return Ok(()),
+            Some(missing) if std::time::Instant::now() >= deadline => return vm.expect(missing).map(|_| ()),
+            Some(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    }
+}
+
 /// Runs one scenario to its end report; what it said.
 fn scenario(vm: &mut Session, name: &str, args: &str) -> Result<Vec<String>, SessionError> {
     let id = run(vm, name, args)?;
@@ -86,6 +101,20 @@ fn session(vm: &mut Session) -> Result<Vec<Vec<String>>, SessionError> {
     let mut lines: Vec<String> = said(&text, "run spin").into_iter().filter(|l| *l != format!("kill {id}")).collect();
     lines.sort();
     all.push(lines);
+    // A caller killed while it runs pingpong's endless handler on the direct path: the client
+    // goes, and pingpong, whose handler is abandoned after its grace, ends with its own report.
+    let from = vm.transcript().len();
+    let client = run(vm, "pingpong-client", "hang pingpong")?;
+    vm.expect("pingpong: hanging in pingpong: calling")?;
+    vm.send(&format!("kill {client}\n"))?;
+    // The kill's answer and the server's report come from two threads, in either order.
+    wait_for_all(vm, from, &[&format!("after its caller, task {client}, was killed"), &format!("killed task {client} (pingpong-client)")])?;
+    vm.expect(&format!("killed task {client} (pingpong-client)"))?;
+    vm.expect_prompt()?;
+    let text = vm.transcript()[from..].to_string();
+    let mut lines: Vec<String> = said(&text, "run pingpong-client hang pingpong").into_iter().filter(|l| *l != format!("kill {client}")).collect();
+    lines.sort();
+    all.push(lines);
     vm.send("shutdown\n")?;
     vm.expect("shutting down")?;
     Ok(all)
@@ -95,7 +124,7 @@ fn session(vm: &mut Session) -> Result<Vec<Vec<String>>, SessionError> {
 fn the_same_programs_say_the_same_in_the_kernel_and_on_linux() -> Result<(), SessionError> {
     let kernel = session(&mut boot())?;
     let linux = session(&mut hosted())?;
-    let commands = SCENARIOS.iter().map(|(n, a)| format!("run {n} {a}")).chain(REFUSED.iter().map(|c| c.to_string())).chain(["spin, kill".into()]);
+    let commands = SCENARIOS.iter().map(|(n, a)| format!("run {n} {a}")).chain(REFUSED.iter().map(|c| c.to_string())).chain(["spin, kill".into(), "hang pingpong, kill the caller".into()]);
     let mut differ = Vec::new();
     for ((command, k), l) in commands.zip(&kernel).zip(&linux) {
         if k != l {
@@ -105,7 +134,16 @@ fn the_same_programs_say_the_same_in_the_kernel_and_on_linux() -> Result<(), Ses
     assert!(differ.is_empty(), "the two systems differ:\n{}", differ.join("\n"));
     // Not vacuous: what the scenarios must have said.
     let all: Vec<&String> = linux.iter().flatten().collect();
-    for expected in ["hello from wasm", "trapped: integer divide by zero", "trapped: call stack exhausted", "round trips ok", "killed", "error: unknown command"] {
+    let expected = [
+        "hello from wasm",
+        "trapped: integer divide by zero",
+        "trapped: call stack exhausted",
+        "round trips ok",
+        "killed",
+        "error: unknown command",
+        "(pingpong) ended: its handler did not return within 20 ms",
+    ];
+    for expected in expected {
         assert!(all.iter().any(|l| l.contains(expected)), "no {expected:?} in:\n{all:#?}");
     }
     Ok(())
