@@ -2,7 +2,7 @@
 //! the console command `bench ipc N` and prints its report with what it was measured on: the
 //! accelerator QEMU really ran under, the host CPU and the QEMU version. The kernel does the
 //! measuring (kernel/src/console/bench.rs); this only drives the console and checks the report.
-//! With `--host` it runs the native baselines instead ([`host`]).
+//! With `--host` it runs the native baselines instead (`bench_host.rs`).
 
 use std::process::{Command, ExitCode};
 use std::time::Duration;
@@ -14,11 +14,13 @@ use crate::{Failure, build};
 
 const HELP: &str = "\
 usage: cargo xtask bench ipc [N] [--debug] [--steps] [--accel auto|tcg|kvm] [--timeout SECS] [--markdown]
-       cargo xtask bench ipc --host [N]
+       cargo xtask bench ipc --host [N] [--docs]
     N           round trips per payload size and path (default 1000; the kernel takes 1..=1000000)
     --host      native, on this machine's CPU (no QEMU): Linux IPC baselines (pipes, a socket
                 pair, futex, eventfd) and Hayabusa's plain-call and handler floors, pinned to one
-                CPU and then across two; markdown tables (kernel/compiler/host/examples/ipc_native.rs)
+                CPU and then across two (kernel/compiler/host/examples/ipc_native.rs); a markdown
+                table per placement and an SVG plot, target/bench/ipc-host.{md,svg}
+    --docs      with --host: also copy the plot to docs/bench-ipc-host.svg
     --debug     benchmark the debug kernel instead of the release build
     --steps     build the kernel with rdtsc checkpoints along the direct path (feature
                 ipc-steps) and print where a direct round trip's cycles go (the checkpoints
@@ -39,6 +41,7 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
     let mut debug = false;
     let mut steps = false;
     let mut host = false;
+    let mut docs = false;
     let mut rest = Vec::new();
     for arg in args {
         match arg.as_str() {
@@ -46,6 +49,7 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
             "--debug" => debug = true,
             "--steps" => steps = true,
             "--host" => host = true,
+            "--docs" => docs = true,
             "-h" | "--help" => {
                 println!("{HELP}");
                 return Ok(ExitCode::SUCCESS);
@@ -61,10 +65,13 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
         }
     }
     if host {
-        if !rest.is_empty() || steps || debug {
-            return Err(Failure::Usage(format!("bench ipc --host takes only N\n{HELP}")));
+        if !rest.is_empty() || steps || debug || markdown {
+            return Err(Failure::Usage(format!("bench ipc --host takes only N and --docs\n{HELP}")));
         }
-        return host_baselines(rounds);
+        return crate::bench_host::main(rounds, docs);
+    }
+    if docs {
+        return Err(Failure::Usage(format!("bench ipc: --docs goes with --host\n{HELP}")));
     }
     let mut options = Options::parse(&rest, &["--accel", "--timeout"])?;
     options.release = !debug;
@@ -156,7 +163,7 @@ fn print_markdown(rows: &[Row], report: &[&str]) {
 }
 
 /// The host CPU's "model name" from /proc/cpuinfo.
-fn host_cpu() -> String {
+pub fn host_cpu() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|text| {
@@ -174,37 +181,4 @@ fn qemu_version(qemu: &std::path::Path) -> String {
         .ok()
         .and_then(|out| String::from_utf8_lossy(&out.stdout).lines().next().map(str::to_string))
         .unwrap_or_else(|| "unknown".into())
-}
-
-/// `--host`: builds the Wasm programs (for the pingpong server's module) and runs the native
-/// baselines, release build, pinned to one CPU and then across two.
-fn host_baselines(rounds: u32) -> Result<ExitCode, Failure> {
-    let target = crate::cargo::target_dir()?;
-    let manifest = crate::programs::manifest()?;
-    let programs = crate::programs::build(&target, &manifest)?;
-    let (_, server) = programs
-        .modules
-        .iter()
-        .find(|(name, _)| name == "pingpong-server.wasm")
-        .ok_or_else(|| Failure::Error("no pingpong-server.wasm was built".into()))?;
-    let path = target.join("programs").join("pingpong-server.wasm");
-    std::fs::write(&path, server).map_err(|e| Failure::Error(format!("writing {}: {e}", path.display())))?;
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| info.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
-        .unwrap_or_default();
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    println!("machine: {cpu} ({cpus} logical CPUs), native (no emulator)");
-    for placement in ["1", "2"] {
-        if placement == "2" && cpus < 2 {
-            println!("(one CPU only: no run across two)");
-            break;
-        }
-        let mut command = crate::cargo::command();
-        command.args(["run", "-q", "--release", "-p", "hayabusa-compiler-host", "--example", "ipc_native", "--"]);
-        command.arg(&path).arg(rounds.to_string()).args(["--cpus", placement]);
-        println!();
-        crate::cargo::run(command, "running the native IPC baselines")?;
-    }
-    Ok(ExitCode::SUCCESS)
 }

@@ -3,7 +3,10 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod bench_host;
 mod bench_ipc;
+mod bench_plot;
+mod bench_rows;
 mod build;
 mod cargo;
 mod clang;

@@ -2,14 +2,16 @@
 //! processes and between two threads, a Unix socket pair, futex and eventfd ping-pong) at 0, 64
 //! and 1024 bytes, and the two Hayabusa floors that exist natively so far — a plain call into
 //! compiled code and a pingpong server's handler alone, on this machine's CPU through the Linux
-//! platform of the runtime. The Hayabusa direct and switch paths need the hosted runner and are
-//! not measured here yet. Each figure is the median and p99 of per-call times over batches of
-//! 16 round trips, in TSC cycles and ns; `--cpus 1` pins both parties to CPU 0, `--cpus 2` puts
-//! them on CPUs 0 and 1.
+//! platform of the runtime — plus two cited figures (seL4, RedLeaf). The Hayabusa direct and
+//! switch paths come from the hosted runner, another producer of rows. Each figure is the
+//! median and p99 of per-call times over batches of 16 round trips, in TSC cycles and ns;
+//! `--cpus 1` pins both parties to CPU 0, `--cpus 2` puts them on CPUs 0 and 1.
 //!
-//! Usage: `cargo run --release -p hayabusa-compiler-host --example ipc_native -- SERVER.wasm
-//! [N] [--cpus 1|2]` (xtask passes the built `pingpong-server.wasm`). `--echo SIZE CPU` is the
-//! child process of the pipe baseline.
+//! Usage: `cargo run --release -p hayabusa-compiler-host --example ipc_native -- --programs DIR
+//! [--rounds N] [--cpus 1|2] [--rows FILE]`, the interface of xtask's producers: DIR holds the
+//! built `pingpong-server.wasm`; the rows go to FILE (without it, to stdout) in xtask's row format
+//! (xtask/src/bench_rows.rs, docs/benchmarks.md), one tab-separated line each. `--echo SIZE CPU`
+//! is the child process of the pipe baseline.
 
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
@@ -66,8 +68,31 @@ fn stats(mut v: Vec<(f64, f64)>) -> [f64; 4] {
     [pick(&mut v, |x| x.0, 0.5), pick(&mut v, |x| x.0, 0.99), pick(&mut v, |x| x.1, 0.5), pick(&mut v, |x| x.1, 0.99)]
 }
 
-fn row(what: &str, size: &str, s: [f64; 4]) {
-    println!("| {what} | {size} | {:.0} | {:.0} | {:.0} | {:.0} |", s[0], s[1], s[2], s[3]);
+/// The rows of one run in xtask's row format (xtask/src/bench_rows.rs): placement, system, what,
+/// payload bytes (`-`: none), median and p99 cycles, median and p99 ns (`-`: unknown),
+/// `measured` or `cited`, separated by tabs.
+struct Rows {
+    placement: &'static str,
+    text: String,
+}
+
+impl Rows {
+    fn add(&mut self, system: &str, what: &str, payload: Option<usize>, figures: [Option<f64>; 4], source: &str) {
+        let payload = payload.map_or("-".into(), |b| b.to_string());
+        let [median, p99, median_ns, p99_ns] = figures.map(|f| f.map_or("-".into(), |f| format!("{f:.0}")));
+        let line = [self.placement, system, what, &payload, &median, &p99, &median_ns, &p99_ns, source].join("\t");
+        println!("{system}: {what}, payload {payload}: median {median} cycles, p99 {p99}");
+        self.text.push_str(&line);
+        self.text.push('\n');
+    }
+
+    fn measured(&mut self, system: &str, what: &str, payload: Option<usize>, s: [f64; 4]) {
+        self.add(system, what, payload, s.map(Some), "measured");
+    }
+
+    fn cited(&mut self, system: &str, what: &str, cycles: f64) {
+        self.add(system, what, Some(0), [Some(cycles), None, None, None], "cited");
+    }
 }
 
 /// Bytes a pipe or socket round trip carries: at least one (a 0-byte write wakes nobody).
@@ -223,7 +248,7 @@ fn server(path: &str) -> Instance {
     Instance::new(store, Arc::new(module), &wasm, &import).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-fn hayabusa_floors(path: &str, batches: usize) {
+fn hayabusa_floors(rows: &mut Rows, path: &str, batches: usize) {
     let instance = server(path);
     let buffer = instance.export_func("hayabusa_msg_buffer").expect("a direct-path server");
     let handle = instance.export_func("hayabusa_handle").expect("a direct-path server");
@@ -243,10 +268,8 @@ fn hayabusa_floors(path: &str, batches: usize) {
         handle.call_raw(&mut slots).expect("handler");
         assert_eq!(slots[0], 0, "the handler answered the PING");
     }));
-    row("Hayabusa: plain call into compiled code (`hayabusa_msg_buffer`)", "—", plain);
-    row("Hayabusa: handler alone (`hayabusa_handle`, empty PING)", "0 B", alone);
-    println!("| Hayabusa direct path | — | not measured yet: needs the hosted runner (issue 9) | | | |");
-    println!("| Hayabusa switch path | — | not measured yet: needs the hosted runner (issue 9) | | | |");
+    rows.measured("Hayabusa", "plain call into compiled code (`hayabusa_msg_buffer`)", None, plain);
+    rows.measured("Hayabusa", "handler alone (`hayabusa_handle`, empty PING)", Some(0), alone);
 }
 
 fn main() {
@@ -256,37 +279,44 @@ fn main() {
         echo(n(1), n(2));
         return;
     }
-    let usage = "usage: ipc_native SERVER.wasm [N] [--cpus 1|2]";
-    let path = args.first().expect(usage).clone();
+    let usage = "usage: ipc_native --programs DIR [--rounds N] [--cpus 1|2] [--rows FILE]";
+    let (mut programs, mut rows_file) = (None, None);
     let mut rounds = 10_000usize;
     let mut cpus = [0, 1];
-    let mut it = args[1..].iter();
+    let mut it = args.iter();
     while let Some(a) = it.next() {
+        let mut value = || it.next().unwrap_or_else(|| panic!("{a} needs a value\n{usage}"));
         match a.as_str() {
-            "--cpus" => match it.next().map(String::as_str) {
-                Some("1") => cpus = [0, 0],
-                Some("2") => cpus = [0, 1],
+            "--programs" => programs = Some(std::path::PathBuf::from(value())),
+            "--rows" => rows_file = Some(value().clone()),
+            "--rounds" => rounds = value().parse().ok().filter(|n| *n > 0).expect(usage),
+            "--cpus" => match value().as_str() {
+                "1" => cpus = [0, 0],
+                "2" => cpus = [0, 1],
                 _ => panic!("{usage}"),
             },
-            n => rounds = n.parse().ok().filter(|n| *n > 0).expect(usage),
+            _ => panic!("unknown argument `{a}`\n{usage}"),
         }
     }
+    let server = programs.expect(usage).join("pingpong-server.wasm");
     let batches = rounds.div_ceil(BATCH);
     pin(cpus[0]);
-    let placement = if cpus[0] == cpus[1] { "both on CPU 0" } else { "CPUs 0 and 1" };
-    println!("{} round trips each ({batches} batches of {BATCH}), {placement}, native (no emulation)\n", batches * BATCH);
-    println!("| what | payload | median cycles | p99 cycles | median ns | p99 ns |");
-    println!("|---|---:|---:|---:|---:|---:|");
-    hayabusa_floors(&path, batches);
+    let (placement, cpu_text) = if cpus[0] == cpus[1] { ("one CPU", "both on CPU 0") } else { ("two CPUs", "CPUs 0 and 1") };
+    println!("{} round trips each ({batches} batches of {BATCH}), {cpu_text}, native (no emulation)", batches * BATCH);
+    let mut rows = Rows { placement, text: String::new() };
+    hayabusa_floors(&mut rows, &server.to_string_lossy(), batches);
     for size in SIZES {
-        let s = format!("{size} B");
-        row("Linux: pipe ping-pong, two processes", &s, pipe_processes(size, batches, cpus));
-        row("Linux: pipe ping-pong, two threads", &s, pipe_threads(size, batches, cpus));
-        row("Linux: Unix socket pair, two threads", &s, socket_pair(size, batches, cpus));
+        rows.measured("Linux", "pipe ping-pong, two processes", Some(size), pipe_processes(size, batches, cpus));
+        rows.measured("Linux", "pipe ping-pong, two threads", Some(size), pipe_threads(size, batches, cpus));
+        rows.measured("Linux", "Unix socket pair, two threads", Some(size), socket_pair(size, batches, cpus));
     }
-    row("Linux: futex ping-pong, two threads (no payload)", "0 B", futex_pingpong(batches, cpus));
-    row("Linux: eventfd ping-pong, two threads (no payload)", "0 B", eventfd_pingpong(batches, cpus));
-    println!("| cited, not measured here: seL4 call + reply (Skylake, seL4 performance page) | 0 B | 757 | | | |");
-    println!("| cited, not measured here: RedLeaf cross-domain call (OSDI 2020) | 0 B | 124 | | | |");
-    println!("\n(Pipe and socket rows with 0 B payload carry 1 byte: an empty write wakes nobody.)");
+    rows.measured("Linux", "futex ping-pong, two threads (no payload)", Some(0), futex_pingpong(batches, cpus));
+    rows.measured("Linux", "eventfd ping-pong, two threads (no payload)", Some(0), eventfd_pingpong(batches, cpus));
+    rows.cited("seL4", "call + reply (Skylake, seL4 performance page)", 757.0);
+    rows.cited("RedLeaf", "cross-domain call (OSDI 2020)", 124.0);
+    println!("(Pipe and socket rows with 0 B payload carry 1 byte: an empty write wakes nobody.)");
+    match rows_file {
+        Some(file) => std::fs::write(&file, &rows.text).unwrap_or_else(|e| panic!("writing {file}: {e}")),
+        None => print!("{}", rows.text),
+    }
 }
