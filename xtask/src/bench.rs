@@ -11,7 +11,8 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 const HELP: &str = "usage: cargo xtask bench compile [--iterations N] [FILE.wasm...]
-       cargo xtask bench ipc [N] [--debug] [--accel auto|tcg|kvm] [--timeout SECS] [--markdown]";
+       cargo xtask bench ipc [N] [--debug] [--accel auto|tcg|kvm] [--timeout SECS] [--markdown]
+       cargo xtask bench ipc --host [N] [--docs]";
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the repo").to_path_buf()

@@ -91,7 +91,10 @@ fn draw(rows: &[Row], title: &str, subtitle: &str, path: &Path) -> Result<(), Er
     Ok(())
 }
 
-fn panel(root: &DrawingArea<SVGBackend, Shift>, area: &DrawingArea<SVGBackend, Shift>, placement: Placement, slots: &[Slot], (lo, hi): (f64, f64)) -> Result<(), Error> {
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+/// One placement's chart on `area`; the rows' names go left of it, drawn on `root`.
+fn panel(root: &Area, area: &Area, placement: Placement, slots: &[Slot], (lo, hi): (f64, f64)) -> Result<(), Error> {
     let caption = match placement {
         Placement::OneCpu => "one CPU: both parties pinned to CPU 0",
         Placement::TwoCpus => "two CPUs: the parties on CPUs 0 and 1",
@@ -148,7 +151,8 @@ fn panel(root: &DrawingArea<SVGBackend, Shift>, area: &DrawingArea<SVGBackend, S
     Ok(())
 }
 
-fn legend(area: &DrawingArea<SVGBackend, Shift>) -> Result<(), Error> {
+/// The key to the colours and the p99 tick, along the bottom.
+fn legend(area: &Area) -> Result<(), Error> {
     let left = Pos::new(HPos::Left, VPos::Center);
     let keys: [(&str, RGBColor, RGBColor); 3] = [
         ("Hayabusa, measured here", HAYABUSA, HAYABUSA),

@@ -42,9 +42,14 @@ fn pin(cpu: usize) {
     }
 }
 
+/// Untimed round trips before `batches` timed batches.
+fn warm_up(batches: usize) -> usize {
+    batches.min(100) * BATCH
+}
+
 /// Per-call (cycles, ns) of `batches` batches of [`BATCH`] calls of `round`, after a warm-up.
 fn time(batches: usize, mut round: impl FnMut()) -> Vec<(f64, f64)> {
-    for _ in 0..batches.min(100) * BATCH {
+    for _ in 0..warm_up(batches) {
         round();
     }
     (0..batches)
@@ -78,10 +83,11 @@ struct Rows {
 
 impl Rows {
     fn add(&mut self, system: &str, what: &str, payload: Option<usize>, figures: [Option<f64>; 4], source: &str) {
-        let payload = payload.map_or("-".into(), |b| b.to_string());
+        let bytes = payload.map_or("-".into(), |b| b.to_string());
         let [median, p99, median_ns, p99_ns] = figures.map(|f| f.map_or("-".into(), |f| format!("{f:.0}")));
-        let line = [self.placement, system, what, &payload, &median, &p99, &median_ns, &p99_ns, source].join("\t");
-        println!("{system}: {what}, payload {payload}: median {median} cycles, p99 {p99}");
+        let line = [self.placement, system, what, &bytes, &median, &p99, &median_ns, &p99_ns, source].join("\t");
+        let carried = payload.map_or("no message".into(), |b| format!("{b} B"));
+        println!("{system}: {what}, {carried}: median {median} cycles, p99 {p99} ({source})");
         self.text.push_str(&line);
         self.text.push('\n');
     }
@@ -214,7 +220,8 @@ fn eventfd_pingpong(batches: usize, cpus: [usize; 2]) -> [f64; 4] {
     let ping = std::fs::File::from(eventfd(0, EventfdFlags::CLOEXEC).expect("eventfd"));
     let pong = std::fs::File::from(eventfd(0, EventfdFlags::CLOEXEC).expect("eventfd"));
     let (their_ping, their_pong) = (ping.try_clone().expect("dup"), pong.try_clone().expect("dup"));
-    let rounds = 100 * BATCH + batches * BATCH;
+    // As many as [`time`] makes (fewer than N = 1600 used to leave this thread waiting).
+    let rounds = warm_up(batches) + batches * BATCH;
     let other = std::thread::spawn(move || {
         pin(cpus[1]);
         let (mut ping, mut pong) = (their_ping, their_pong);
