@@ -12,8 +12,8 @@ use crate::bench_rows::{self, Placement, Row, Source};
 use crate::{Failure, bench_plot, cargo, programs};
 
 /// A program that measures rows. It is run once per placement as `cargo run -q --release
-/// CARGO... -- --programs DIR --rounds N --cpus 1|2 --rows FILE`: DIR holds every module of
-/// `programs/manifest` as NAME.wasm, N is the round trips per row, and FILE is where it writes
+/// CARGO... -- --programs DIR --rounds N --cpus 1|2 --rows FILE`: DIR holds `manifest` (as the
+/// ramdisk packs it) and every module it names, N is the round trips per row, FILE is where it writes
 /// its rows (format: `bench_rows.rs`). Its stdout is shown as it runs; its stderr is shown after
 /// it, and is part of the error when it fails.
 struct Producer {
@@ -25,6 +25,8 @@ struct Producer {
 
 /// Every producer, in the order their rows are listed: adding one is one line.
 const PRODUCERS: &[Producer] = &[
+    // Hayabusa's direct and switch paths, plain call and handler, through the task layer (hosted/).
+    Producer { name: "hayabusa-host", cargo: &["-p", "hayabusa-hosted", "--bin", "hayabusa-host"] },
     // Linux baselines, Hayabusa's plain-call and handler floors, cited figures.
     Producer { name: "ipc_native", cargo: &["-p", "hayabusa-compiler-host", "--example", "ipc_native"] },
 ];
@@ -79,14 +81,15 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         .map_err(|e| Failure::Error(format!("writing {}: {e}", path.display())))
 }
 
-/// Builds the Wasm programs and writes each module as `dir/NAME.wasm`.
+/// Builds the Wasm programs and writes each module as `dir/NAME.wasm`, with the manifest that
+/// names them as `dir/manifest`.
 fn write_programs(dir: &Path) -> Result<(), Failure> {
     let target = cargo::target_dir()?;
     let built = programs::build(&target, &programs::manifest()?)?;
     for (name, bytes) in &built.modules {
         write(&dir.join(name), bytes)?;
     }
-    Ok(())
+    write(&dir.join("manifest"), built.manifest.as_bytes())
 }
 
 /// Runs `producer` for `placement` and returns its rows, named by their file.
