@@ -16,10 +16,11 @@ const HELP: &str = "\
 usage: cargo xtask bench ipc [N] [--debug] [--steps] [--accel auto|tcg|kvm] [--timeout SECS] [--markdown]
        cargo xtask bench ipc --host [N] [--docs]
     N           round trips per payload size and path (default 1000; the kernel takes 1..=1000000)
-    --host      native, on this machine's CPU (no QEMU): Linux IPC baselines (pipes, a socket
-                pair, futex, eventfd) and Hayabusa's plain-call and handler floors, pinned to one
-                CPU and then across two (kernel/compiler/host/examples/ipc_native.rs); a markdown
-                table per placement and an SVG plot, target/bench/ipc-host.{md,svg}
+    --host      native, on this machine's CPU (no QEMU), pinned to one CPU and then across two:
+                Hayabusa's direct and switch paths from the hosted runner (hosted/), Linux IPC
+                baselines (pipes, a socket pair, futex, eventfd) and Hayabusa's bare plain-call and
+                handler floors from kernel/compiler/host/examples/ipc_native.rs; a markdown table
+                per placement, an SVG plot and all rows, target/bench/ipc-host.{md,svg,tsv}
     --docs      with --host: also copy the plot to docs/bench-ipc-host.svg
     --debug     benchmark the debug kernel instead of the release build
     --steps     build the kernel with rdtsc checkpoints along the direct path (feature

@@ -67,8 +67,8 @@ COMMANDS:
              path (feature ipc-steps), which also prints each step's median.
              Also takes --accel and --timeout (default 1800 s)
     bench ipc --host [N] [--docs]
-             Native, no QEMU: Linux IPC baselines and Hayabusa's floors from each
-             producer of rows, one CPU then two; a markdown table per placement and an
+             Native, no QEMU: Hayabusa's IPC paths (hosted runner), Linux IPC baselines
+             and Hayabusa's floors from each producer of rows, one CPU then two; a markdown table per placement and an
              SVG plot in target/bench/ (ipc-host.md, .svg, .tsv); --docs copies the plot
              to docs/bench-ipc-host.svg
 
