@@ -1,9 +1,8 @@
 //! Native IPC baselines for `cargo xtask bench ipc --host`: Linux round trips (pipes between two
 //! processes and between two threads, a Unix socket pair, futex and eventfd ping-pong) at 0, 64
-//! and 1024 bytes, and the two Hayabusa floors that exist natively so far — a plain call into
-//! compiled code and a pingpong server's handler alone, on this machine's CPU through the Linux
-//! platform of the runtime — plus two cited figures (seL4, RedLeaf). The Hayabusa direct and
-//! switch paths come from the hosted runner, another producer of rows. Each figure is the
+//! and 1024 bytes, plus cited figures (seL4, L4Re, RedLeaf). Hayabusa's rows (the direct and
+//! switch paths, a plain call, the handler alone) come from the hosted runner, another producer
+//! of rows, which measures them through the task layer the kernel runs. Each figure is the
 //! median and p99 of per-call times over batches of 16 round trips, in TSC cycles and ns;
 //! `--cpus 1` pins both parties to CPU 0, `--cpus 2` puts them on CPUs 0 and 1.
 //!
@@ -20,8 +19,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
-use hayabusa_compiler::{BoundsChecks, CompileOptions, OptLevel, Sig, ValType};
-use hayabusa_compiler_host::{Extern, FuncHandle, Instance, Store, cpu};
 use rustix::thread::{CpuSet, futex};
 
 /// Round trips per timed batch.
@@ -241,44 +238,6 @@ fn eventfd_pingpong(batches: usize, cpus: [usize; 2]) -> [f64; 4] {
     s
 }
 
-/// The pingpong server's module instantiated on this machine, its imports failing (nothing
-/// calls them: only its exports are timed).
-fn server(path: &str) -> Instance {
-    let wasm = std::fs::read(path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
-    let options = CompileOptions { opt: OptLevel::Speed, cpu: cpu::host_features(), bounds: BoundsChecks::Guard, clock: None };
-    let module = hayabusa_compiler::compile(&wasm, &options).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let store: &'static Store = Box::leak(Box::new(Store::new()));
-    let import = |_: &str, _: &str| {
-        let sig = Sig { params: vec![ValType::I32, ValType::I32], results: vec![ValType::I32] };
-        Some(Extern::Func(FuncHandle::host_raw(sig, Box::new(|slots: &mut [u64]| slots[0] = u64::MAX))))
-    };
-    Instance::new(store, Arc::new(module), &wasm, &import).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-fn hayabusa_floors(rows: &mut Rows, path: &str, batches: usize) {
-    let instance = server(path);
-    let buffer = instance.export_func("hayabusa_msg_buffer").expect("a direct-path server");
-    let handle = instance.export_func("hayabusa_handle").expect("a direct-path server");
-    let mut slots = [0u64];
-    buffer.call_raw(&mut slots).expect("hayabusa_msg_buffer");
-    let at = slots[0] as usize;
-    // An empty PING (kind 1) in the server's buffer, as the kernel's `bench ipc` gives it.
-    let memory = instance.memory().expect("a memory");
-    let header: Vec<u8> = [1u32, 0, 1, 0].iter().flat_map(|w| w.to_le_bytes()).collect();
-    assert!(memory.write(at as u64, &header), "buffer inside memory");
-    let plain = stats(time(batches, || {
-        let mut slots = [0u64];
-        buffer.call_raw(&mut slots).expect("plain call");
-    }));
-    let alone = stats(time(batches, || {
-        let mut slots = [1u64];
-        handle.call_raw(&mut slots).expect("handler");
-        assert_eq!(slots[0], 0, "the handler answered the PING");
-    }));
-    rows.measured("Hayabusa", "plain call into compiled code (`hayabusa_msg_buffer`)", None, plain);
-    rows.measured("Hayabusa", "handler alone (`hayabusa_handle`, empty PING)", Some(0), alone);
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--echo") {
@@ -305,13 +264,13 @@ fn main() {
             _ => panic!("unknown argument `{a}`\n{usage}"),
         }
     }
-    let server = programs.expect(usage).join("pingpong-server.wasm");
+    // The programs folder is part of the producers' interface; these baselines need none of it.
+    let _ = programs.expect(usage);
     let batches = rounds.div_ceil(BATCH);
     pin(cpus[0]);
     let (placement, cpu_text) = if cpus[0] == cpus[1] { ("one CPU", "both on CPU 0") } else { ("two CPUs", "CPUs 0 and 1") };
     println!("{} round trips each ({batches} batches of {BATCH}), {cpu_text}, native (no emulation)", batches * BATCH);
     let mut rows = Rows { placement, text: String::new() };
-    hayabusa_floors(&mut rows, &server.to_string_lossy(), batches);
     for size in SIZES {
         rows.measured("Linux", "pipe ping-pong, two processes", Some(size), pipe_processes(size, batches, cpus));
         rows.measured("Linux", "pipe ping-pong, two threads", Some(size), pipe_threads(size, batches, cpus));
@@ -320,6 +279,7 @@ fn main() {
     rows.measured("Linux", "futex ping-pong, two threads (no payload)", Some(0), futex_pingpong(batches, cpus));
     rows.measured("Linux", "eventfd ping-pong, two threads (no payload)", Some(0), eventfd_pingpong(batches, cpus));
     rows.cited("seL4", "call + reply (Skylake, seL4 performance page)", 757.0);
+    rows.cited("L4Re", "single IPC between two tasks, TSC (Xeon Platinum 8352S, l4re.org/perf)", 934.0);
     rows.cited("RedLeaf", "cross-domain call (OSDI 2020)", 124.0);
     println!("(Pipe and socket rows with 0 B payload carry 1 byte: an empty write wakes nobody.)");
     match rows_file {

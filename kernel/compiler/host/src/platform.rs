@@ -134,7 +134,12 @@ impl Platform for Linux {
         // The callee's instance is ours for the call (the runtime's claim, or the caller's
         // guarantee for `call_raw_on`): its record describes this thread's stack meanwhile, and
         // what it said before (another thread's, blocked outside Wasm) comes back afterwards.
-        let previous = limits.map(|l| l.stack_limit.swap(limit, Ordering::Relaxed));
+        // Nobody else writes it meanwhile, so a load and a store do (no locked exchange).
+        let previous = limits.map(|l| {
+            let previous = l.stack_limit.load(Ordering::Relaxed);
+            l.stack_limit.store(limit, Ordering::Relaxed);
+            previous
+        });
         let top = stack.map_or(0, |s| s.top);
         // SAFETY: forwarded from the caller.
         let result = unsafe { entry::call::<Linux>(trampoline, callee, vmctx, values.as_mut_ptr(), top) };
