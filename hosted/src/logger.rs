@@ -1,5 +1,6 @@
 //! The `log` facade's backend: timestamped, levelled lines on stdout, in the kernel's format.
-use log::{Level, LevelFilter, Metadata, Record};
+use hayabusa_tasks::console::log::LogLine;
+use log::{LevelFilter, Metadata, Record};
 
 struct Logger;
 
@@ -14,15 +15,8 @@ impl log::Log for Logger {
         if !self.enabled(record.metadata()) {
             return;
         }
-        let ns = hayabusa_tasks::uptime_ms::<crate::system::Hosted>() * 1_000_000;
-        let level = match record.level() {
-            Level::Error => "ERROR",
-            Level::Warn => "WARN ",
-            Level::Info => "INFO ",
-            Level::Debug => "DEBUG",
-            Level::Trace => "TRACE",
-        };
-        println!("[{:5}.{:06}] {level} {}", ns / 1_000_000_000, ns % 1_000_000_000 / 1000, record.args());
+        let ns = <crate::system::Hosted as hayabusa_tasks::System>::uptime_ns();
+        println!("{}", LogLine { ns, record });
     }
 
     fn flush(&self) {}

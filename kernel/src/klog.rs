@@ -1,5 +1,6 @@
 //! The `log` facade's backend: timestamped, levelled lines on the serial console.
-use log::{Level, LevelFilter, Metadata, Record};
+use hayabusa_tasks::console::log::LogLine;
+use log::{LevelFilter, Metadata, Record};
 
 struct SerialLogger;
 
@@ -15,14 +16,7 @@ impl log::Log for SerialLogger {
             return;
         }
         let ns = crate::time::uptime_ns();
-        let level = match record.level() {
-            Level::Error => "ERROR",
-            Level::Warn => "WARN ",
-            Level::Info => "INFO ",
-            Level::Debug => "DEBUG",
-            Level::Trace => "TRACE",
-        };
-        crate::kprintln!("[{:5}.{:06}] {level} {}", ns / 1_000_000_000, ns % 1_000_000_000 / 1000, record.args());
+        crate::kprintln!("{}", LogLine { ns, record });
     }
 
     fn flush(&self) {}

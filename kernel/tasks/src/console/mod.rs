@@ -1,3 +1,4 @@
-//! The console commands every system shares: the task commands and `bench ipc`.
+//! What every system's console shares: the task commands, `bench ipc`, the log line.
 pub mod bench;
+pub mod log;
 pub mod tasks;
