@@ -148,3 +148,35 @@ fn the_same_programs_say_the_same_in_the_kernel_and_on_linux() -> Result<(), Ses
     }
     Ok(())
 }
+
+/// The runner as a producer of `cargo xtask bench ipc --host`: a short run writes Hayabusa's
+/// eight rows in the row format, each with a median and a p99.
+#[test]
+fn the_hosted_runner_measures_ipc_as_a_bench_producer() {
+    let var = |name: &str| std::env::var_os(name).unwrap_or_else(|| panic!("{name} is not set: run the tests through `cargo xtask test`"));
+    let rows = std::env::temp_dir().join(format!("hayabusa-bench-rows-{}.tsv", std::process::id()));
+    let out = std::process::Command::new(var("HAYABUSA_HOST_RUNNER"))
+        .arg("--programs")
+        .arg(var("HAYABUSA_HOST_RAMDISK"))
+        .args(["--rounds", "64", "--cpus", "1", "--rows"])
+        .arg(&rows)
+        .output()
+        .expect("the runner runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&rows).expect("rows written");
+    let _ = std::fs::remove_file(&rows);
+    let rows: Vec<Vec<&str>> = text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()).map(|l| l.split('\t').collect()).collect();
+    assert_eq!(rows.len(), 8, "{text}");
+    for row in &rows {
+        assert_eq!((row.len(), row[0], row[1], row[8]), (9, "one CPU", "Hayabusa", "measured"), "{row:?}");
+        let median: f64 = row[4].parse().unwrap_or_else(|_| panic!("median of {row:?}"));
+        let p99: f64 = row[5].parse().unwrap_or_else(|_| panic!("p99 of {row:?}"));
+        assert!(median > 0.0 && p99 >= median, "{row:?}");
+    }
+    for (what, payload) in [("direct path", "0"), ("direct path", "1024"), ("switch path", "64"), ("plain call", "-"), ("handler alone", "0")] {
+        assert!(rows.iter().any(|r| r[2].starts_with(what) && r[3] == payload), "no {what} row at {payload}:\n{text}");
+    }
+    // The same report the console prints, with its table.
+    assert!(stdout.contains("bench ipc: switch/direct (medians)"), "{stdout}");
+}
