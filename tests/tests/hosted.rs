@@ -3,7 +3,8 @@
 //! task's own output, its end report (exit, trap kind and place, kill), and the console's errors.
 //! The task layer is one crate on both (`kernel/tasks`); what differs below it (threads, traps
 //! from CPU exceptions or signals, cancelling: timer ticks or signal pokes, and the grace a
-//! killed caller's server handler gets) must not show.
+//! killed caller's server handler gets) must not show. Also: the runner as a benchmark producer,
+//! and the task layer under real parallelism (Linux runs its threads on both CPUs).
 
 use hayabusa_tests::{PROMPT, Session, SessionError, boot, hosted, run};
 
@@ -179,4 +180,34 @@ fn the_hosted_runner_measures_ipc_as_a_bench_producer() {
     }
     // The same report the console prints, with its table.
     assert!(stdout.contains("bench ipc: switch/direct (medians)"), "{stdout}");
+}
+
+/// The task layer on several CPUs: on Linux its threads really run in parallel (the kernel has
+/// one CPU so far). Two IPC fuzzers and three pingpong clients at once, on both paths; every
+/// one finishes with its checks passed, and the servers still answer afterwards.
+#[test]
+fn the_task_layer_holds_on_several_cpus() -> Result<(), SessionError> {
+    let mut vm = hosted();
+    vm.expect("(hello) exited")?;
+    vm.expect_prompt()?;
+    let from = vm.transcript().len();
+    let fuzzers: Vec<i32> = (0..2).map(|_| run(&mut vm, "ipcfuzz", "")).collect::<Result<_, _>>()?;
+    let clients: Vec<i32> = (0..3).map(|_| run(&mut vm, "pingpong-client", "20000")).collect::<Result<_, _>>()?;
+    let ended: Vec<String> = fuzzers
+        .iter()
+        .map(|id| format!("task {id} (ipcfuzz) exited"))
+        .chain(clients.iter().map(|id| format!("task {id} (pingpong-client) exited")))
+        .collect();
+    wait_for_all(&mut vm, from, &ended.iter().map(String::as_str).collect::<Vec<_>>())?;
+    let out = vm.transcript()[from..].to_string();
+    assert_eq!(out.matches("memory outside the arena untouched; pingpong servers answer").count(), 2, "{out}");
+    for service in ["pingpong", "pingpong-switch"] {
+        assert_eq!(out.matches(&format!("pingpong: {service}: 20000 round trips ok")).count(), 3, "{out}");
+    }
+    assert!(!out.contains("trapped") && !out.contains("FAILED"), "{out}");
+    let after = run(&mut vm, "pingpong-client", "100")?;
+    vm.expect(&format!("task {after} (pingpong-client) exited"))?;
+    vm.send("shutdown\n")?;
+    vm.expect("shutting down")?;
+    Ok(())
 }
