@@ -95,6 +95,7 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
             for (feature, n) in r.skipped_by {
                 *total.skipped_by.entry(feature).or_default() += n;
             }
+            total.stale.extend(r.stale);
         }
         total
     });
@@ -104,6 +105,12 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
         .map_err(|_| Failure::Error("the runner thread panicked".into()))?;
     let by: Vec<String> = total.skipped_by.iter().map(|(f, n)| format!("{f} {n}")).collect();
     println!("skipped by feature: {}", by.join(", "));
+    if !total.stale.is_empty() {
+        println!("stale skips ({}; each is a failure: remove it from {SKIPS}):", total.stale.len());
+        for s in &total.stale {
+            println!("    {s}");
+        }
+    }
     println!("{} passed, {} failed, {} skipped", total.passed, total.failed, total.skipped);
     Ok(if total.failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
