@@ -89,6 +89,11 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
             if r.failures.len() > shown {
                 println!("       ... {} more (use --verbose)", r.failures.len() - shown);
             }
+            if a.verbose {
+                for s in &r.skips {
+                    println!("       skipped {s}");
+                }
+            }
             total.passed += r.passed;
             total.failed += r.failed;
             total.skipped += r.skipped;

@@ -17,6 +17,8 @@ pub struct FileReport {
     pub failures: Vec<String>,
     /// Skipped assertions per feature named in the skip list.
     pub skipped_by: BTreeMap<String, usize>,
+    /// Each skipped directive, `FILE:LINE: FEATURE`.
+    pub skips: Vec<String>,
     /// Skip-list entries that skip nothing (also counted in `failed` and `failures`).
     pub stale: Vec<String>,
 }
@@ -50,6 +52,7 @@ pub fn run_file(file: &str, text: &str, skips: &Skips, opts: CompileOptions) -> 
             Outcome::Pass => report.passed += 1,
             Outcome::Skip(feature) => {
                 report.skipped += 1;
+                report.skips.push(format!("{file}:{line}: {feature}"));
                 *report.skipped_by.entry(feature).or_default() += 1;
             }
             Outcome::Fail(why) => {
