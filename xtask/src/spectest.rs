@@ -110,7 +110,9 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
         .map_err(|_| Failure::Error("the runner thread panicked".into()))?;
     let by: Vec<String> = total.skipped_by.iter().map(|(f, n)| format!("{f} {n}")).collect();
     println!("skipped by feature: {}", by.join(", "));
-    if !total.stale.is_empty() {
+    if total.stale.is_empty() {
+        println!("stale skips: none");
+    } else {
         println!("stale skips ({}; each is a failure: remove it from {SKIPS}):", total.stale.len());
         for s in &total.stale {
             println!("    {s}");
