@@ -109,7 +109,7 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
         .join()
         .map_err(|_| Failure::Error("the runner thread panicked".into()))?;
     let by: Vec<String> = total.skipped_by.iter().map(|(f, n)| format!("{f} {n}")).collect();
-    println!("skipped by feature: {}", by.join(", "));
+    println!("skipped by feature: {}", if by.is_empty() { "none".to_string() } else { by.join(", ") });
     if total.stale.is_empty() {
         println!("stale skips: none");
     } else {
