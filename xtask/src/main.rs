@@ -10,6 +10,7 @@ mod bench_rows;
 mod build;
 mod cargo;
 mod clang;
+mod differential;
 mod dump;
 mod exec;
 mod extra;
@@ -48,8 +49,16 @@ COMMANDS:
              fixtures of tests/fixtures/, added as --program adds them).
              Exits 0 only if every test passed and at least one ran.
     spectest [DIR] Run the Wasm spec suite (default ../shared/wasm-testsuite) through
-             the compiler on the host; skips are listed in kernel/compiler/spectest-skips.txt.
-             Options: --opt none|speed, --bounds guard|explicit, --file NAME, --verbose
+             the compiler on the host; skips are listed in kernel/compiler/spectest-skips.txt
+             (a listed directive still runs: one that passes fails the run as a stale skip).
+             Options: --opt none|speed, --bounds guard|explicit, --file NAME, --verbose (every
+             failure, and every skipped directive with its feature)
+    differential [--count N] [--seed S] [--opt none|speed] [--bounds guard|explicit]
+             [--fuel F] [--rounds R]
+             wasm-smith modules (seeds S.., default 0 and 10000) run here and on wasmi with
+             random arguments, results / trap kinds / memory hash compared (release build);
+             on a mismatch prints the seed and writes the module. `cargo xtask test` runs
+             1,200 seeds (kernel/compiler/differential/tests).
     exec FILE.wasm --invoke NAME [ARGS...]
              Compile on the host and call an export; prints each result on its own line
              (floats also as bits). Exit 3 on a trap. Options: --opt, --bounds
@@ -114,6 +123,7 @@ fn main() -> ExitCode {
         "host" => host::main(rest),
         "test" => test::main(rest),
         "spectest" => spectest::main(rest),
+        "differential" => differential::main(rest),
         "exec" => exec::main(rest),
         "dump" => dump::main(rest),
         "bench" => bench::main(rest),

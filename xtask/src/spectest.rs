@@ -89,12 +89,18 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
             if r.failures.len() > shown {
                 println!("       ... {} more (use --verbose)", r.failures.len() - shown);
             }
+            if a.verbose {
+                for s in &r.skips {
+                    println!("       skipped {s}");
+                }
+            }
             total.passed += r.passed;
             total.failed += r.failed;
             total.skipped += r.skipped;
             for (feature, n) in r.skipped_by {
                 *total.skipped_by.entry(feature).or_default() += n;
             }
+            total.stale.extend(r.stale);
         }
         total
     });
@@ -103,7 +109,15 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
         .join()
         .map_err(|_| Failure::Error("the runner thread panicked".into()))?;
     let by: Vec<String> = total.skipped_by.iter().map(|(f, n)| format!("{f} {n}")).collect();
-    println!("skipped by feature: {}", by.join(", "));
+    println!("skipped by feature: {}", if by.is_empty() { "none".to_string() } else { by.join(", ") });
+    if total.stale.is_empty() {
+        println!("stale skips: none");
+    } else {
+        println!("stale skips ({}; each is a failure: remove it from {SKIPS}):", total.stale.len());
+        for s in &total.stale {
+            println!("    {s}");
+        }
+    }
     println!("{} passed, {} failed, {} skipped", total.passed, total.failed, total.skipped);
     Ok(if total.failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

@@ -204,6 +204,12 @@ impl<P: Platform> FuncHandle<P> {
         FuncHandle { sig, funcref: 0, entry: 0, running: 0, limits: 0, host: Some(host), _owner: None, _platform: PhantomData }
     }
 
+    /// The function's reference as Wasm code sees it (the word of [`Val::FuncRef`]): equal for
+    /// handles on the same function, 0 for a host function no instance has imported.
+    pub fn funcref(&self) -> usize {
+        self.funcref
+    }
+
     /// Slots [`FuncHandle::call_raw`] needs: `max(params, results, 1)`.
     pub fn slots(&self) -> usize {
         self.sig.params.len().max(self.sig.results.len()).max(1)

@@ -1,6 +1,7 @@
 //! A `.wast` spec-test runner over this runtime (used by `cargo xtask spectest`).
 
 mod host_module;
+mod reduce;
 mod run;
 mod runner;
 mod skips;

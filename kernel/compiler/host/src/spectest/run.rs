@@ -17,9 +17,15 @@ pub struct FileReport {
     pub failures: Vec<String>,
     /// Skipped assertions per feature named in the skip list.
     pub skipped_by: BTreeMap<String, usize>,
+    /// Each skipped directive, `FILE:LINE: FEATURE`.
+    pub skips: Vec<String>,
+    /// Skip-list entries that skip nothing (also counted in `failed` and `failures`).
+    pub stale: Vec<String>,
 }
 
-/// Runs `text` (the contents of `file`), skipping what `skips` lists.
+/// Runs every directive of `text` (the contents of `file`). What the skip list names still runs:
+/// see `Runner::directive` for an entry of one directive; a file's entry lets its modules need
+/// that feature, and is stale when nothing in the file is skipped for it.
 pub fn run_file(file: &str, text: &str, skips: &Skips, opts: CompileOptions) -> FileReport {
     let mut report = FileReport::default();
     let mut lexer = wast::lexer::Lexer::new(text);
@@ -32,11 +38,6 @@ pub fn run_file(file: &str, text: &str, skips: &Skips, opts: CompileOptions) -> 
         Ok(w) => w,
         Err(e) => return parse_failure(file, skips, e),
     };
-    if let Some(feature) = skips.file(file) {
-        report.skipped = wast.directives.len();
-        report.skipped_by.insert(feature.to_string(), report.skipped);
-        return report;
-    }
     let mut r = Runner::new(file, skips, opts);
     for d in wast.directives {
         let line = d.span().linecol_in(text).0 + 1;
@@ -51,13 +52,26 @@ pub fn run_file(file: &str, text: &str, skips: &Skips, opts: CompileOptions) -> 
             Outcome::Pass => report.passed += 1,
             Outcome::Skip(feature) => {
                 report.skipped += 1;
+                report.skips.push(format!("{file}:{line}: {feature}"));
                 *report.skipped_by.entry(feature).or_default() += 1;
             }
             Outcome::Fail(why) => {
                 report.failed += 1;
                 report.failures.push(format!("{file}:{line}: {why}"));
             }
+            Outcome::Stale(why) => {
+                report.failed += 1;
+                report.failures.push(format!("{file}:{line}: {why}"));
+                report.stale.push(format!("{file}:{line}"));
+            }
         }
+    }
+    if let Some(feature) = skips.file(file)
+        && report.skipped_by.get(feature).copied().unwrap_or(0) == 0
+    {
+        report.failed += 1;
+        report.failures.push(format!("{file}: stale skip: listed for {feature}, but nothing in it is skipped for it"));
+        report.stale.push(file.to_string());
     }
     report
 }

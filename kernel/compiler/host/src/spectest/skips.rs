@@ -1,8 +1,10 @@
-//! The committed skip list: which files or directives are not run, and the feature each needs.
+//! The committed skip list: which files or directives may need an unsupported feature, and which.
 //!
 //! Format, one entry a line (`#` starts a comment):
-//! `FILE[:LINE]  FEATURE  [free-text reason]`. A bare file skips the whole file; `FILE:LINE`
-//! skips the directive starting on that line (and, for a module, the directives that use it).
+//! `FILE[:LINE]  FEATURE  [free-text reason]`. A bare file lets its modules need FEATURE;
+//! `FILE:LINE` names the directive starting on that line, which must fail for FEATURE. Nothing
+//! listed is left unrun: the runner checks each entry against what really happens and reports
+//! a stale one as a failure (see `runner.rs` and `run.rs`).
 
 use std::collections::HashMap;
 

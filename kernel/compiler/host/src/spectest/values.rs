@@ -42,25 +42,43 @@ fn f64_matches(p: &NanPattern<wast::token::F64>, bits: u64) -> bool {
     }
 }
 
-/// Whether `v` satisfies the expectation `r`.
-pub fn matches(r: &WastRet<'_>, v: &Val) -> Result<bool, String> {
+/// Resolves `(ref.func N)` / `(ref.func $f)` of an expected result to that function's reference
+/// in the module the assertion runs against.
+pub type FuncResolver<'a> = &'a dyn Fn(&wast::token::Index<'_>) -> Option<usize>;
+
+/// Whether `v` satisfies the expectation `r`. References compare by identity wherever the
+/// script names one: `(ref.extern N)`, `(ref.func N)`, and the heap type of `(ref.null T)`;
+/// only `(ref.func)` / `(ref.extern)` without an index accept any non-null reference.
+pub fn matches(r: &WastRet<'_>, v: &Val, func: FuncResolver<'_>) -> Result<bool, String> {
     let WastRet::Core(r) = r else { return Err("component values are unsupported".into()) };
-    core_matches(r, v)
+    core_matches(r, v, func)
 }
 
-fn core_matches(r: &WastRetCore<'_>, v: &Val) -> Result<bool, String> {
+fn core_matches(r: &WastRetCore<'_>, v: &Val, func: FuncResolver<'_>) -> Result<bool, String> {
+    use wast::core::{AbstractHeapType as A, HeapType};
     Ok(match (r, v) {
         (WastRetCore::I32(e), Val::I32(a)) => e == a,
         (WastRetCore::I64(e), Val::I64(a)) => e == a,
         (WastRetCore::F32(p), Val::F32(a)) => f32_matches(p, *a),
         (WastRetCore::F64(p), Val::F64(a)) => f64_matches(p, *a),
-        (WastRetCore::RefNull(_), Val::FuncRef(a) | Val::ExternRef(a)) => *a == 0,
+        (WastRetCore::RefNull(ty), Val::FuncRef(a) | Val::ExternRef(a)) => {
+            let kind_ok = match ty {
+                Some(HeapType::Abstract { ty: A::Func | A::NoFunc, .. }) => matches!(v, Val::FuncRef(_)),
+                Some(HeapType::Abstract { ty: A::Extern | A::NoExtern, .. }) => matches!(v, Val::ExternRef(_)),
+                _ => true,
+            };
+            kind_ok && *a == 0
+        }
         (WastRetCore::RefExtern(None), Val::ExternRef(a)) => *a != 0,
         (WastRetCore::RefExtern(Some(n)) | WastRetCore::RefHost(n), Val::ExternRef(a)) => *a == extern_word(*n),
-        (WastRetCore::RefFunc(_), Val::FuncRef(a)) => *a != 0,
+        (WastRetCore::RefFunc(None), Val::FuncRef(a)) => *a != 0,
+        (WastRetCore::RefFunc(Some(i)), Val::FuncRef(a)) => match func(i) {
+            Some(expected) => *a != 0 && *a == expected,
+            None => return Err(format!("ref.func {i:?}: no such function in the module")),
+        },
         (WastRetCore::Either(list), v) => {
             for r in list {
-                if core_matches(r, v)? {
+                if core_matches(r, v, func)? {
                     return Ok(true);
                 }
             }
