@@ -71,8 +71,8 @@ impl System for Hosted {
     fn run_on_thread(name: &str, stack: u64, f: Box<dyn FnOnce() + Send>) -> bool {
         let Ok(stack) = usize::try_from(stack) else { return false };
         let body = move || {
+            let _forget = threads::Forget;
             f();
-            threads::forget_current();
         };
         let Ok(handle) = std::thread::Builder::new().name(name.to_string()).stack_size(stack).spawn(body) else { return false };
         handle.join().is_ok()

@@ -38,6 +38,8 @@ fn known(id: ThreadId) -> Option<Arc<Known>> {
 }
 
 fn insert(id: ThreadId, thread: std::thread::Thread) -> Arc<Known> {
+    // An endpoint keeps the thread serving it in half a word (`hayabusa_tasks`' `System`).
+    assert!(id < 1 << 32, "thread numbers must stay below 2^32");
     let entry = Arc::new(Known { thread, poke: OnceLock::new(), blocked: AtomicBool::new(false) });
     THREADS.write().get_or_insert_with(HashMap::new).insert(id, entry.clone());
     entry
@@ -81,12 +83,22 @@ pub fn spawn(name: &str, stack: u64, f: Box<dyn FnOnce() + Send>) -> Option<Thre
                 std::thread::yield_now();
             };
             adopt(id, &entry);
+            // Forgotten when the thread ends, also by a panic.
+            let _forget = Forget;
             f();
-            THREADS.write().as_mut().map(|t| t.remove(&id));
         })
         .ok()?;
     let _ = slot.set(insert(id, handle.thread().clone()));
     Some(id)
+}
+
+/// Forgets the running thread when dropped (at its end).
+pub struct Forget;
+
+impl Drop for Forget {
+    fn drop(&mut self) {
+        forget_current();
+    }
 }
 
 /// Forgets the running thread (one [`current`] numbered), as it ends.

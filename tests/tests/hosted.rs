@@ -6,7 +6,7 @@
 //! killed caller's server handler gets) must not show. Also: the runner as a benchmark producer,
 //! and the task layer under real parallelism (Linux runs its threads on both CPUs).
 
-use hayabusa_tests::{PROMPT, Session, SessionError, boot, hosted, run};
+use hayabusa_tests::{Outcome, PROMPT, Session, SessionError, boot, hosted, run};
 
 /// (task, args) in the order run. Each ends by itself, except where a kill follows (`spin`).
 const SCENARIOS: &[(&str, &str)] = &[
@@ -118,6 +118,7 @@ fn session(vm: &mut Session) -> Result<Vec<Vec<String>>, SessionError> {
     all.push(lines);
     vm.send("shutdown\n")?;
     vm.expect("shutting down")?;
+    vm.expect_exit(Outcome::Success)?;
     Ok(all)
 }
 
@@ -125,6 +126,8 @@ fn session(vm: &mut Session) -> Result<Vec<Vec<String>>, SessionError> {
 fn the_same_programs_say_the_same_in_the_kernel_and_on_linux() -> Result<(), SessionError> {
     let kernel = session(&mut boot())?;
     let linux = session(&mut hosted())?;
+    let runs = SCENARIOS.len() + REFUSED.len() + 2;
+    assert_eq!((kernel.len(), linux.len()), (runs, runs), "every scenario must have run on both");
     let commands = SCENARIOS.iter().map(|(n, a)| format!("run {n} {a}")).chain(REFUSED.iter().map(|c| c.to_string())).chain(["spin, kill".into(), "hang pingpong, kill the caller".into()]);
     let mut differ = Vec::new();
     for ((command, k), l) in commands.zip(&kernel).zip(&linux) {
@@ -187,6 +190,8 @@ fn the_hosted_runner_measures_ipc_as_a_bench_producer() {
 /// one finishes with its checks passed, and the servers still answer afterwards.
 #[test]
 fn the_task_layer_holds_on_several_cpus() -> Result<(), SessionError> {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert!(cpus >= 2, "this test needs two CPUs to mean anything; the machine has {cpus}");
     let mut vm = hosted();
     vm.expect("(hello) exited")?;
     vm.expect_prompt()?;
@@ -209,5 +214,5 @@ fn the_task_layer_holds_on_several_cpus() -> Result<(), SessionError> {
     vm.expect(&format!("task {after} (pingpong-client) exited"))?;
     vm.send("shutdown\n")?;
     vm.expect("shutting down")?;
-    Ok(())
+    vm.expect_exit(Outcome::Success)
 }

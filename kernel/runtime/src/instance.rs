@@ -261,7 +261,15 @@ impl<P: Platform> Instance<P> {
         let global_cells: Box<[usize]> = globals.iter().map(|g| g.cell_ptr() as usize).collect();
         let table_ptrs: Box<[usize]> = tables.iter().map(|t| t.vm_ptr() as usize).collect();
         let funcs = funcs.into_boxed_slice();
-        let limits = P::limits();
+        // An instance that imports another instance's functions checks that instance's record:
+        // its code calls theirs directly, and whoever enters either fills the one record. (Such
+        // linked instances are run from one thread at a time: see the crate's `# Threads`.)
+        let limits = match imported_funcs.iter().find(|f| f.limits != 0) {
+            // SAFETY: a non-zero `limits` is the address of a record that lives for ever
+            // (`Platform::limits`).
+            Some(f) => unsafe { &*(f.limits as *const crate::func::VMLimits) },
+            None => P::limits(),
+        };
         {
             let mut v = vm.get();
             let slot = |off: i32| off as usize / 8;

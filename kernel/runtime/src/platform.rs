@@ -43,11 +43,14 @@ pub trait Platform: 'static {
     fn set_accessible(memory: &mut Self::Memory, bytes: u64) -> Result<(), String>;
 
     /// The stack-limit record compiled code checks in every function prologue, asked once per
-    /// instance (its address goes into the instance's vmctx, so it must live forever). A platform
-    /// may hand every instance the same record and keep its `stack_limit` right for whichever
-    /// thread runs Wasm (the kernel: one CPU, the scheduler swaps the value), or a record per
-    /// instance that [`Platform::enter`] fills for the thread entering it (Linux: any thread may
-    /// run an instance, one at a time).
+    /// instance that imports no other instance's functions (one that does shares the record of
+    /// the first it imports from, since their code calls each other directly); its address goes
+    /// into the instance's vmctx, so it must live forever. A platform may hand every instance the
+    /// same record and keep its `stack_limit` right for whichever thread runs Wasm (the kernel:
+    /// one CPU, the scheduler swaps the value), or a record per instance that
+    /// [`Platform::enter`] fills for the thread entering it (Linux: any thread may run an
+    /// instance, one at a time). Linked only through a table or a `ref.func` value, two
+    /// instances keep their own records: a record never entered says 0, no limit.
     fn limits() -> &'static VMLimits;
 
     /// A non-zero number naming the running thread, different for every thread alive at the

@@ -19,7 +19,7 @@ use hayabusa_ipc::{KERNEL_TASK, TaskId};
 use crate::endpoint::Endpoint;
 use crate::memory::with_bytes;
 use crate::system::System;
-use crate::table::{self, Ctl, as_owner};
+use crate::table::{self, as_owner};
 use crate::{TASK_STACK, direct};
 
 /// Which path a batch's calls took.
@@ -129,28 +129,22 @@ pub fn mark<S: System>(task: TaskId, dst: TaskId, arg: u32) -> i32 {
 /// `service` (it returns a constant): a plain call into compiled code through the entry stub,
 /// the floor the IPC paths are compared with. Made as the direct path calls the handler: the
 /// server's own thread is inside `_start` (blocked in `ipc_recv`), so the runtime would refuse a
-/// checked call into its instance from another thread; the endpoint is claimed instead, for the
-/// whole benchmark, and the calls run unchecked (`call_raw_on`) on the handler stack. `None` if
-/// the service does not run, has no direct path, or is not idle.
+/// checked call into its instance from another thread; the endpoint is claimed instead, by the
+/// timing thread for the whole benchmark, and the calls run unchecked (`call_raw_on`) on the
+/// handler stack. `None` if the service does not run, has no direct path, or is not idle.
 pub fn plain_calls<S: System>(service: &str, n: usize) -> Option<Vec<u64>> {
-    let (f, ep, from) = {
+    let (f, ep) = {
         let table = table::lock::<S>();
-        let id = table.registry.lookup(service).ok()?;
-        let task = table.tasks.get(id)?;
-        let f = task.instance.as_ref()?.export_func("hayabusa_msg_buffer")?;
-        let ep = task.endpoint.clone()?;
-        let from = ep.claim(KERNEL_TASK)?;
-        (f, ep, from)
+        let task = table.tasks.get(table.registry.lookup(service).ok()?)?;
+        (task.instance.as_ref()?.export_func("hayabusa_msg_buffer")?, task.endpoint.clone()?)
     };
-    let handler = ep.clone();
-    let cycles = time_calls::<S>("bench-plain", ep.ctl.clone(), n, move |slots| {
+    time_calls::<S>("bench-plain", ep, n, |_| {}, move |ep, slots| {
         slots[0] = 0;
-        // SAFETY: the endpoint is claimed for the whole benchmark, so its handler stack is ours
-        // and nothing else runs the server's code (its own thread waits in `ipc_recv`).
-        unsafe { f.call_raw_on(slots, handler.call_stack()) }.is_ok()
-    });
-    release::<S>(&ep, from);
-    cycles
+        // SAFETY: the timing thread holds the endpoint's claim for the whole benchmark, so the
+        // handler stack is ours and nothing else runs the server's code (its own thread waits in
+        // `ipc_recv`).
+        unsafe { f.call_raw_on(slots, ep.call_stack()) }.is_ok()
+    })
 }
 
 /// Times `n` calls from the kernel straight into the handler (`hayabusa_handle`) of the task
@@ -159,31 +153,27 @@ pub fn plain_calls<S: System>(service: &str, n: usize) -> Option<Vec<u64>> {
 /// endpoint is claimed meanwhile exactly as for a direct-path call. `None` if the service does
 /// not run, has no direct path, or is not idle.
 pub fn handler_calls<S: System>(service: &str, kind: u32, n: usize) -> Option<Vec<u64>> {
-    let (ep, from) = {
+    let ep = {
         let table = table::lock::<S>();
-        let id = table.registry.lookup(service).ok()?;
-        let ep = table.tasks.get(id)?.endpoint.clone()?;
-        let from = ep.claim(KERNEL_TASK)?;
-        let request = Header { kind, len: 0, sender: KERNEL_TASK, flags: 0 };
-        // SAFETY: claimed: the server's own thread waits in `ipc_recv` and nothing else runs its
-        // code.
-        unsafe { with_bytes(&ep.memory, |bytes| bytes[ep.buffer as usize..][..HEADER_SIZE].copy_from_slice(&request.encode())) };
-        (ep, from)
+        table.tasks.get(table.registry.lookup(service).ok()?)?.endpoint.clone()?
     };
-    let handler = ep.clone();
-    let cycles = time_calls::<S>("bench-handler", ep.ctl.clone(), n, move |slots| {
+    let request = Header { kind, len: 0, sender: KERNEL_TASK, flags: 0 };
+    let write_request = move |ep: &Endpoint<S>| {
+        // SAFETY: claimed by this thread: the server's own thread waits in `ipc_recv` and
+        // nothing else runs its code or touches its memory.
+        unsafe { with_bytes(&ep.memory, |bytes| bytes[ep.buffer as usize..][..HEADER_SIZE].copy_from_slice(&request.encode())) };
+    };
+    time_calls::<S>("bench-handler", ep, n, write_request, |ep, slots| {
         slots[0] = KERNEL_TASK as u64;
-        // SAFETY: the endpoint is claimed for the whole benchmark, so its handler stack is ours
-        // and nothing else runs the server's code (its own thread waits in `ipc_recv`).
-        let ran = unsafe { handler.handle.call_raw_on(slots, handler.call_stack()) };
+        // SAFETY: the timing thread holds the endpoint's claim for the whole benchmark, so the
+        // handler stack is ours and nothing else runs the server's code (its own thread waits in
+        // `ipc_recv`).
+        let ran = unsafe { ep.handle.call_raw_on(slots, ep.call_stack()) };
         ran.is_ok() && slots[0] == 0
-    });
-    release::<S>(&ep, from);
-    cycles
+    })
 }
 
-/// Ends a benchmark's claim of `ep`. The claim was made by the thread that runs the benchmark
-/// function, so it is released from there.
+/// Ends a benchmark's claim of `ep`, from the thread that made it.
 fn release<S: System>(ep: &Endpoint<S>, from: TaskId) {
     if ep.release(from).is_err() {
         direct::end_serving(&mut table::lock::<S>(), ep);
@@ -194,26 +184,36 @@ fn release<S: System>(ep: &Endpoint<S>, from: TaskId) {
 /// cost and granularity (10 ns in some virtual machines) spread over the batch.
 const FLOOR_BATCH: usize = 16;
 
-/// Times `n` runs of `call` (which calls into Wasm on the slots it gets and says whether the
-/// call counts) as the task of `ctl`, on a thread of its own (compiled code needs a stack with
-/// known bounds), in batches of [`FLOOR_BATCH`]: TSC cycles per call of each batch whose calls
-/// all counted.
-fn time_calls<S: System>(name: &str, ctl: Arc<Ctl<S>>, n: usize, call: impl Fn(&mut [u64]) -> bool + Send + 'static) -> Option<Vec<u64>> {
-    let result = Arc::new(spin::Mutex::new(Vec::new()));
+/// Times `n` runs of `call` (which calls into the server of `ep` on the slots it gets and says
+/// whether the call counts), on a thread of its own (compiled code needs a stack with known
+/// bounds) that claims `ep` for the whole run as a direct call would (so a kill of the server
+/// reaches the thread running its code), runs `setup` once claimed, and releases it at the end.
+/// In batches of [`FLOOR_BATCH`]: TSC cycles per call of each batch whose calls all counted.
+/// `None` if the server is not idle or no thread could be made.
+fn time_calls<S: System>(
+    name: &str,
+    ep: Arc<Endpoint<S>>,
+    n: usize,
+    setup: impl FnOnce(&Endpoint<S>) + Send + 'static,
+    call: impl Fn(&Endpoint<S>, &mut [u64]) -> bool + Send + 'static,
+) -> Option<Vec<u64>> {
+    let result = Arc::new(spin::Mutex::new(None));
     let out = result.clone();
     let ran = S::run_on_thread(
         name,
         TASK_STACK,
         alloc::boxed::Box::new(move || {
+            let Some(from) = ep.claim(KERNEL_TASK) else { return };
+            setup(&ep);
             let batches = n.div_ceil(FLOOR_BATCH);
             let mut cycles = Vec::with_capacity(batches);
-            as_owner(&ctl, || {
+            as_owner(&ep.ctl, || {
                 for _ in 0..batches {
                     let mut ok = true;
                     let start = S::cycles();
                     for _ in 0..FLOOR_BATCH {
                         let mut slots = [0u64];
-                        ok &= call(&mut slots);
+                        ok &= call(&ep, &mut slots);
                     }
                     let end = S::cycles();
                     if ok {
@@ -221,8 +221,12 @@ fn time_calls<S: System>(name: &str, ctl: Arc<Ctl<S>>, n: usize, call: impl Fn(&
                     }
                 }
             });
-            *out.lock() = cycles;
+            release::<S>(&ep, from);
+            *out.lock() = Some(cycles);
         }),
     );
-    ran.then(|| core::mem::take(&mut *result.lock()))
+    if !ran {
+        return None;
+    }
+    result.lock().take()
 }

@@ -181,7 +181,8 @@ pub fn start<S: System>(name: &str, args: Option<&str>) -> Result<TaskId, StartE
         while table::lock::<S>().tasks.get(task_ctl.id).is_some_and(|t| t.thread == 0) {
             S::yield_now();
         }
-        let end = run(&task_ctl, module, wasm, limits);
+        // A kill while the thread was being made found no thread to rouse: no code has run yet.
+        let end = if task_ctl.killed() { End::Killed } else { run(&task_ctl, module, wasm, limits) };
         finish(&task_ctl, end);
     };
     let spawned = S::spawn(entry.name, entry.stack.unwrap_or(TASK_STACK), alloc::boxed::Box::new(body));
@@ -286,9 +287,10 @@ fn finish<S: System>(ctl: &Ctl<S>, end: End) {
         }
         table.registry.task_died(ctl.id);
         crate::links::registry_changed::<S>();
-        // No link keeps its endpoint (memory, code, handler stack) alive past this: ours go, and
-        // every other task's link to it (a task in a call refreshes its links on its next one).
-        ctl.links.lock().clear();
+        // No link keeps its endpoint (memory, code, handler stack) alive past this: every other
+        // task's link to it goes (a task in a call refreshes its links on its next one), and
+        // ours go below, unlocked: our handler may still run a direct call on a caller's thread,
+        // holding our links, and end only by taking this lock.
         for t in table.tasks.values() {
             if let Some(mut links) = t.ctl.links.try_lock() {
                 links.forget(ctl.id);
@@ -312,6 +314,7 @@ fn finish<S: System>(ctl: &Ctl<S>, end: End) {
         (task, threads)
     };
     wake_all::<S>(threads);
+    ctl.links.lock().clear();
     let who = format!("task {} ({})", ctl.id, task.name);
     match task.end.as_ref().expect("set above") {
         End::Exited(0) => say!(S, "{who} exited"),

@@ -143,7 +143,12 @@ impl Platform for Linux {
         let top = stack.map_or(0, |s| s.top);
         // SAFETY: forwarded from the caller.
         let result = unsafe { entry::call::<Linux>(trampoline, callee, vmctx, values.as_mut_ptr(), top) };
-        if let (Some(l), Some(previous)) = (limits, previous) {
+        // Put back only what this call put there: the instance's own thread leaving its last
+        // call (a killed server's, say) must not undo a handler call that another thread made
+        // meanwhile and that is still running on the record.
+        if let (Some(l), Some(previous)) = (limits, previous)
+            && l.stack_limit.load(Ordering::Relaxed) == limit
+        {
             l.stack_limit.store(previous, Ordering::Relaxed);
         }
         STACK_LIMIT.with(|l| l.set(outer));

@@ -125,3 +125,26 @@ fn an_instance_checks_the_stack_of_the_thread_calling_it() {
         assert_eq!(outcome.1, Ok(vec![Val::I32(1000)]));
     }
 }
+
+#[test]
+fn an_instance_calling_into_another_checks_the_stack_there_too() {
+    // B's code calls A's `forever` directly: A's prologues check the record B's call filled.
+    let a = instantiate(WAT);
+    let forever = export(&a, "forever");
+    let wat = r#"(module (import "a" "forever" (func $f (param i32) (result i32)))
+                   (func (export "go") (param i32) (result i32) (call $f (local.get 0))))"#;
+    let wasm = wat::parse_str(wat).expect("wat");
+    let module = hayabusa_compiler::compile(&wasm, &options(hayabusa_compiler::OptLevel::Speed, hayabusa_compiler::BoundsChecks::Guard)).expect("compiles");
+    let store: &'static hayabusa_compiler_host::Store = Box::leak(Box::new(hayabusa_compiler_host::Store::new()));
+    let resolve = |_: &str, _: &str| Some(Extern::Func(forever.clone()));
+    let b = Instance::new(store, std::sync::Arc::new(module), &wasm, &resolve).expect("instantiates");
+    // From another thread, whose stack neither instance has seen.
+    let go = export(&b, "go");
+    let outcome = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || go.call(&[Val::I32(0)]).map(|_| ()).map_err(|t| t.kind))
+        .expect("thread")
+        .join()
+        .expect("no crash");
+    assert_eq!(outcome, Err(TrapKind::StackOverflow));
+}
