@@ -25,7 +25,7 @@ pub fn boot_for(min_secs: u64) -> Session {
     assert!(image.is_file(), "HAYABUSA_TEST_IMAGE={} does not exist; run `cargo xtask test`", image.display());
     let accel = std::env::var("HAYABUSA_ACCEL").ok();
     let accel = accel.as_deref().map_or(Some(Accel::Tcg), Accel::parse).expect("HAYABUSA_ACCEL must be tcg or kvm");
-    let timeout = std::env::var("HAYABUSA_TIMEOUT").ok().map_or(120, |s| s.parse().expect("HAYABUSA_TIMEOUT: seconds")).max(min_secs);
+    let timeout = session_secs().max(min_secs);
     let work_dir = std::env::var_os("HAYABUSA_WORK_DIR")
         .map(PathBuf::from)
         .or_else(|| image.parent().map(PathBuf::from))
@@ -35,18 +35,28 @@ pub fn boot_for(min_secs: u64) -> Session {
     Session::start(&config, Duration::from_secs(timeout)).unwrap_or_else(|e| panic!("starting QEMU: {e}"))
 }
 
-/// Starts the hosted runner `cargo xtask test` built on the ramdisk it packed (the test image's
-/// program files), as a session like [`boot`]'s. Panics with directions when not run by xtask.
-pub fn hosted() -> Session {
+/// Seconds a whole session may take: `HAYABUSA_TIMEOUT` (default 120).
+fn session_secs() -> u64 {
+    std::env::var("HAYABUSA_TIMEOUT").ok().map_or(120, |s| s.parse().expect("HAYABUSA_TIMEOUT: seconds"))
+}
+
+/// The hosted runner `cargo xtask test` built and the ramdisk it packed for it (the test image's
+/// program files). Panics with directions when not run by xtask.
+pub fn hosted_runner() -> (PathBuf, PathBuf) {
     let var = |name: &str| {
         let path = std::env::var_os(name).map(PathBuf::from).unwrap_or_else(|| panic!("{name} is not set: run the tests through `cargo xtask test`"));
         assert!(path.is_file(), "{name}={} does not exist; run `cargo xtask test`", path.display());
         path
     };
-    let mut command = std::process::Command::new(var("HAYABUSA_HOST_RUNNER"));
-    command.arg(var("HAYABUSA_HOST_RAMDISK"));
-    let timeout = std::env::var("HAYABUSA_TIMEOUT").ok().map_or(120, |s| s.parse().expect("HAYABUSA_TIMEOUT: seconds"));
-    Session::start_process(command, Duration::from_secs(timeout)).unwrap_or_else(|e| panic!("starting the hosted runner: {e}"))
+    (var("HAYABUSA_HOST_RUNNER"), var("HAYABUSA_HOST_RAMDISK"))
+}
+
+/// Starts the hosted runner on its ramdisk ([`hosted_runner`]) as a session like [`boot`]'s.
+pub fn hosted() -> Session {
+    let (runner, ramdisk) = hosted_runner();
+    let mut command = std::process::Command::new(runner);
+    command.arg(ramdisk);
+    Session::start_process(command, Duration::from_secs(session_secs())).unwrap_or_else(|e| panic!("starting the hosted runner: {e}"))
 }
 
 /// The first line of `text` that starts with `prefix` (after leading whitespace).

@@ -6,7 +6,7 @@
 //! killed caller's server handler gets) must not show. Also: the runner as a benchmark producer,
 //! and the task layer under real parallelism (Linux runs its threads on both CPUs).
 
-use hayabusa_tests::{Outcome, PROMPT, Session, SessionError, boot, hosted, run};
+use hayabusa_tests::{Outcome, PROMPT, Session, SessionError, boot, hosted, hosted_runner, run};
 
 /// (task, args) in the order run. Each ends by itself, except where a kill follows (`spin`).
 const SCENARIOS: &[(&str, &str)] = &[
@@ -157,11 +157,11 @@ fn the_same_programs_say_the_same_in_the_kernel_and_on_linux() -> Result<(), Ses
 /// eight rows in the row format, each with a median and a p99.
 #[test]
 fn the_hosted_runner_measures_ipc_as_a_bench_producer() {
-    let var = |name: &str| std::env::var_os(name).unwrap_or_else(|| panic!("{name} is not set: run the tests through `cargo xtask test`"));
+    let (runner, ramdisk) = hosted_runner();
     let rows = std::env::temp_dir().join(format!("hayabusa-bench-rows-{}.tsv", std::process::id()));
-    let out = std::process::Command::new(var("HAYABUSA_HOST_RUNNER"))
+    let out = std::process::Command::new(runner)
         .arg("--programs")
-        .arg(var("HAYABUSA_HOST_RAMDISK"))
+        .arg(ramdisk)
         .args(["--rounds", "64", "--cpus", "1", "--rows"])
         .arg(&rows)
         .output()
