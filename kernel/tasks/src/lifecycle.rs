@@ -281,6 +281,7 @@ fn finish<S: System>(ctl: &Ctl<S>, end: End) {
     let (task, threads) = {
         let mut table = table::lock::<S>();
         let Some(mut task) = table.tasks.remove(ctl.id) else { return };
+        table.releasing.push(ctl.id);
         ctl.killed.store(true, Ordering::Relaxed);
         if let Some(ep) = &task.endpoint {
             ep.kill();
@@ -345,6 +346,7 @@ fn finish<S: System>(ctl: &Ctl<S>, end: End) {
     // Dropped here, outside the lock: the instance, its memory and its code (unless a caller
     // still runs its handler, whose handle keeps them alive until it returns).
     drop(task);
+    table::lock::<S>().releasing.retain(|&id| id != ctl.id);
 }
 
 /// Why [`kill`] refused.
@@ -379,18 +381,18 @@ pub fn kill_named<S: System>(name: &str) -> (usize, usize) {
     (ids.len(), gone)
 }
 
-/// Waits up to `ms` for task `id` to leave the table; whether it did.
+/// Waits up to `ms` for task `id` to leave the table and release what it held; whether it did.
 pub fn wait_gone<S: System>(id: TaskId, ms: u64) -> bool {
     wait_all_gone::<S>(&[id], ms) == 1
 }
 
-/// Waits up to `ms` for the tasks `ids` to leave the table; how many did.
+/// Waits up to `ms` for the tasks `ids` to leave the table and release what they held; how many did.
 fn wait_all_gone<S: System>(ids: &[TaskId], ms: u64) -> usize {
     let deadline = uptime_ms::<S>() + ms;
     loop {
         let left = {
             let table = table::lock::<S>();
-            ids.iter().filter(|&&id| table.tasks.contains_key(id)).count()
+            ids.iter().filter(|&&id| table.tasks.contains_key(id) || table.releasing.contains(&id)).count()
         };
         if left == 0 || uptime_ms::<S>() >= deadline {
             return ids.len() - left;

@@ -117,11 +117,14 @@ pub struct Table<S: System> {
     pub registry: Registry,
     pub rdv: Rendezvous,
     pub next_id: TaskId,
+    /// Tasks out of `tasks` whose instance, memory and code their thread is still dropping: a
+    /// kill waits for them too, so that what the task held is free when it says "killed".
+    pub releasing: Vec<TaskId>,
 }
 
 impl<S: System> Table<S> {
     pub const fn new() -> Table<S> {
-        Table { tasks: TaskMap::new(), registry: Registry::new(), rdv: Rendezvous::new(), next_id: 2 }
+        Table { tasks: TaskMap::new(), registry: Registry::new(), rdv: Rendezvous::new(), next_id: 2, releasing: Vec::new() }
     }
 
     /// Whether task `caller` may call task `dst`: `dst` is the live provider of a service in
