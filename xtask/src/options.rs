@@ -17,9 +17,14 @@ pub struct Options {
     pub programs: Vec<PathBuf>,
     /// `--manifest FRAGMENT`: manifest sections to add.
     pub manifests: Vec<PathBuf>,
+    /// `--http-port PORT`: the host port forwarded to the guest's port 80 (`run`; 0: none).
+    pub http_port: Option<u16>,
     /// Everything after `--`.
     pub passthrough: Vec<String>,
 }
+
+/// `cargo xtask run`'s default `--http-port`.
+pub const DEFAULT_HTTP_PORT: u16 = 8080;
 
 impl Options {
     /// Parses `args`; `allowed` lists the options this subcommand takes (besides `--release`).
@@ -30,6 +35,7 @@ impl Options {
             timeout: None,
             programs: Vec::new(),
             manifests: Vec::new(),
+            http_port: Some(DEFAULT_HTTP_PORT),
             passthrough: Vec::new(),
         };
         let mut args = args.iter();
@@ -62,6 +68,13 @@ impl Options {
                 }
                 "--program" => options.programs.push(value()?.into()),
                 "--manifest" => options.manifests.push(value()?.into()),
+                "--http-port" => {
+                    let text = value()?;
+                    let port: u16 = text
+                        .parse()
+                        .map_err(|_| Failure::Usage(format!("--http-port takes a port number (0: no forwarding), not `{text}`")))?;
+                    options.http_port = (port != 0).then_some(port);
+                }
                 "--" => {
                     options.passthrough = args.by_ref().cloned().collect();
                 }
