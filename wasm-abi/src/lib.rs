@@ -13,6 +13,7 @@ mod export;
 pub mod kernel;
 mod message;
 pub mod names;
+pub mod net;
 pub mod server;
 mod task;
 
