@@ -34,6 +34,9 @@ _Static_assert(sizeof(hb_msg) == HB_MSG_SIZE, "hb_msg is 4096 bytes");
 #define HB_EBUSY (-10)
 #define HB_EUNSUPPORTED (-11)
 #define HB_EBAD_REPLY (-12)
+#define HB_EWOULD_BLOCK (-13) /* tcpip: a non-blocking request could not be done now */
+#define HB_EREFUSED (-14)     /* tcpip: connection refused or address unreachable */
+#define HB_ERESET (-15)       /* tcpip: connection reset or broken */
 
 /* ---- Tasks. ---- */
 #define HB_TASK_KERNEL 1 /* reachable without lookup */

@@ -35,13 +35,20 @@ pub enum Error {
     /// carried an error only the kernel may give ([`Error::is_kernel_only`]): the kernel does not
     /// let a server speak for it.
     BadReply = -12,
+    /// A non-blocking request could not be done now (a socket with no data, no room to send,
+    /// no pending connection: the `tcpip` service, docs/abi.md).
+    WouldBlock = -13,
+    /// A connection could not be made: refused, or the address cannot be reached.
+    Refused = -14,
+    /// The connection was reset or broke; the socket is good only for CLOSE.
+    Reset = -15,
     /// A negative code this version of the ABI does not know.
     Unknown = i32::MIN,
 }
 
 impl Error {
     /// Every known error, in code order.
-    pub const ALL: [Error; 12] = [
+    pub const ALL: [Error; 15] = [
         Error::BadPointer,
         Error::TooLarge,
         Error::NoSuchTask,
@@ -54,6 +61,9 @@ impl Error {
         Error::Busy,
         Error::Unsupported,
         Error::BadReply,
+        Error::WouldBlock,
+        Error::Refused,
+        Error::Reset,
     ];
 
     /// Errors that describe the call itself, which only the kernel gives: a server that answers
@@ -116,6 +126,9 @@ impl Error {
             Error::Busy => "BUSY",
             Error::Unsupported => "UNSUPPORTED",
             Error::BadReply => "BAD_REPLY",
+            Error::WouldBlock => "WOULD_BLOCK",
+            Error::Refused => "REFUSED",
+            Error::Reset => "RESET",
             Error::Unknown => "UNKNOWN",
         }
     }
@@ -143,7 +156,7 @@ mod tests {
     #[test]
     fn codes_are_fixed() {
         let codes: Vec<i32> = Error::ALL.iter().map(|e| e.code()).collect();
-        assert_eq!(codes, (1..=12).map(|n| -n).collect::<Vec<_>>());
+        assert_eq!(codes, (1..=15).map(|n| -n).collect::<Vec<_>>());
         assert_eq!(Error::Denied.code(), -5);
         assert_eq!(Error::PeerDied.code(), -8);
     }
@@ -154,7 +167,7 @@ mod tests {
             assert_eq!(Error::from_code(e.code()), Some(e));
             assert_eq!(decode(e.code()), Err(e));
         }
-        assert_eq!(Error::from_code(-13), Some(Error::Unknown));
+        assert_eq!(Error::from_code(-16), Some(Error::Unknown));
         assert_eq!(Error::from_code(i32::MIN), Some(Error::Unknown));
         assert_eq!(Error::from_code(0), None);
         assert_eq!(decode(0), Ok(0));
@@ -167,7 +180,7 @@ mod tests {
             assert!(e.is_kernel_only());
             assert_eq!(Error::from_server(e.code()), Error::BadReply, "{e}");
         }
-        for e in [Error::TooLarge, Error::NotFound, Error::BadArgument, Error::Busy, Error::Unsupported] {
+        for e in [Error::TooLarge, Error::NotFound, Error::BadArgument, Error::Busy, Error::Unsupported, Error::WouldBlock, Error::Refused, Error::Reset] {
             assert_eq!(Error::from_server(e.code()), e, "{e}");
         }
         assert_eq!(Error::from_server(-1000), Error::Unknown);
