@@ -13,11 +13,10 @@ mod export;
 pub mod kernel;
 mod message;
 pub mod names;
-<<<<<<< HEAD
-pub mod netdev;
-=======
+#[cfg(target_arch = "wasm32")]
+pub mod device;
 pub mod net;
->>>>>>> 70cf0ab
+pub mod netdev;
 pub mod server;
 mod task;
 
