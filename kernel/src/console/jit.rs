@@ -48,6 +48,7 @@ const CALLS: &[(&str, &[u64])] = &[
     ("dispatch", &[4, 6, 7]),
     ("dispatch", &[5, 6, 7]),
     ("print_square", &[12]),
+    ("simd_squares", &[1000]),
 ];
 
 pub fn run(args: &[&str]) -> Outcome {
