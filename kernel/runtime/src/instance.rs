@@ -7,7 +7,7 @@ use crate::limits::{ResourceLimits, TableBudget};
 use crate::memory::Memory;
 use crate::platform::Platform;
 use crate::table::Table;
-use crate::types::canonical_id;
+use crate::types::{Space, canonical_id, canonical_sig, canonical_val};
 use crate::values::{Trap, Val};
 use crate::vmcell::VmCell;
 use alloc::boxed::Box;
@@ -18,7 +18,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::marker::PhantomData;
 use hayabusa_compiler::env::vmctx;
-use hayabusa_compiler::module::{ExternKind, ImportKind, Limits, SegmentMode};
+use hayabusa_compiler::module::{ExternKind, GlobalType, ImportKind, Limits, SegmentMode};
 use hayabusa_compiler::{CompiledModule, TrapKind};
 use spin::Mutex;
 
@@ -172,7 +172,7 @@ impl<P: Platform> Instance<P> {
             match (&imp.kind, ext) {
                 (ImportKind::Func(t), Extern::Func(h)) => {
                     let sig = &info.types[*t as usize];
-                    if h.sig != *sig {
+                    if h.sig != canonical_sig(sig, &info.types) {
                         return Err(unlinkable(m, n, "incompatible import type"));
                     }
                     if h.funcref == 0 {
@@ -180,7 +180,7 @@ impl<P: Platform> Instance<P> {
                         let fr = Box::new(VMFuncRef {
                             code: base + module.image.host_trampolines[*t as usize] as usize,
                             vmctx: &*ctx as *const HostCtx as usize,
-                            type_id: canonical_id(sig),
+                            type_id: canonical_id(sig, Space::Module(&info.types)),
                             _pad: 0,
                         });
                         funcs.push(&*fr as *const VMFuncRef as usize);
@@ -191,7 +191,7 @@ impl<P: Platform> Instance<P> {
                     imported_funcs.push(h);
                 }
                 (ImportKind::Table(d), Extern::Table(t)) => {
-                    if t.elem != d.elem || !limits_match(t.len(), t.max, &d.limits) {
+                    if t.elem != canonical_val(d.elem, &info.types) || !limits_match(t.len(), t.max, &d.limits) {
                         return Err(unlinkable(m, n, "incompatible import type"));
                     }
                     tables.push(t);
@@ -203,7 +203,10 @@ impl<P: Platform> Instance<P> {
                     memory = Some(mem);
                 }
                 (ImportKind::Global(g), Extern::Global(gl)) => {
-                    if gl.ty != *g {
+                    let want = canonical_val(g.ty, &info.types);
+                    // An immutable global may be of a subtype; a mutable one must be equal.
+                    let ty_ok = if g.mutable { gl.ty.ty == want } else { gl.ty.ty.matches(want) };
+                    if gl.ty.mutable != g.mutable || !ty_ok {
                         return Err(unlinkable(m, n, "incompatible import type"));
                     }
                     globals.push(gl);
@@ -219,7 +222,7 @@ impl<P: Platform> Instance<P> {
             .map(|f| VMFuncRef {
                 code: base + f.code_offset as usize,
                 vmctx: vm_addr,
-                type_id: canonical_id(info.func_sig(f.index)),
+                type_id: canonical_id(info.func_sig(f.index), Space::Module(&info.types)),
                 _pad: 0,
             })
             .collect();
@@ -229,12 +232,13 @@ impl<P: Platform> Instance<P> {
         for g in &info.globals[info.num_imported_globals as usize..] {
             let init = g.init.as_ref().expect("local global has an initialiser");
             let v = init.eval(&|i| globals[i as usize].get().to_slot(), &func_ref);
-            globals.push(Arc::new(Global::new(g.ty, Val::from_slot(g.ty.ty, v))));
+            let ty = GlobalType { ty: canonical_val(g.ty.ty, &info.types), mutable: g.ty.mutable };
+            globals.push(Arc::new(Global::new(ty, Val::from_slot(ty.ty, v))));
         }
         let global_value = |i: u32| globals[i as usize].get().to_slot();
         for d in &info.tables[info.num_imported_tables as usize..] {
             let init = d.init.as_ref().map_or(0, |e| e.eval(&global_value, &func_ref));
-            let t = Table::new_in(d.elem, d.limits.min, d.limits.max, init, Some(store.tables.clone())).map_err(res)?;
+            let t = Table::new_in(canonical_val(d.elem, &info.types), d.limits.min, d.limits.max, init, Some(store.tables.clone())).map_err(res)?;
             tables.push(Arc::new(t));
         }
         if memory.is_none()
@@ -257,7 +261,7 @@ impl<P: Platform> Instance<P> {
         }
 
         let builtins = crate::builtins::table::<P>();
-        let type_ids: Box<[u32]> = info.types.iter().map(canonical_id).collect();
+        let type_ids: Box<[u32]> = info.types.iter().map(|s| canonical_id(s, Space::Module(&info.types))).collect();
         let global_cells: Box<[usize]> = globals.iter().map(|g| g.cell_ptr() as usize).collect();
         let table_ptrs: Box<[usize]> = tables.iter().map(|t| t.vm_ptr() as usize).collect();
         let funcs = funcs.into_boxed_slice();
@@ -358,7 +362,7 @@ impl<P: Platform> Instance<P> {
         let info = &inner.module.info;
         let t = info.funcs[index as usize];
         FuncHandle {
-            sig: info.types[t as usize].clone(),
+            sig: canonical_sig(&info.types[t as usize], &info.types),
             funcref: inner.funcs[index as usize],
             entry: P::code_base(&inner.code) + inner.module.image.entry_trampolines[t as usize] as usize,
             // An imported function runs its own instance's code (or none: a host function).

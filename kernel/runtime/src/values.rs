@@ -47,6 +47,8 @@ impl Val {
             ValType::F64 => Val::F64(slot),
             ValType::FuncRef => Val::FuncRef(slot as usize),
             ValType::ExternRef => Val::ExternRef(slot as usize),
+            t @ ValType::Ref(_) if t.is_func_ref() => Val::FuncRef(slot as usize),
+            ValType::Ref(_) => Val::ExternRef(slot as usize),
         }
     }
 

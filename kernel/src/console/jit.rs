@@ -105,7 +105,7 @@ fn format_value(ty: ValType, bits: u64) -> String {
         ValType::I64 => format!("{}", bits as i64),
         ValType::F32 => format!("{}", f32::from_bits(bits as u32)),
         ValType::F64 => format!("{}", f64::from_bits(bits)),
-        ValType::FuncRef | ValType::ExternRef => format!("ref {bits:#x}"),
+        ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => format!("ref {bits:#x}"),
     }
 }
 
