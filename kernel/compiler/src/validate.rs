@@ -10,7 +10,8 @@ pub fn supported_features() -> WasmFeatures {
 }
 
 /// The Wasm 3.0 proposals implemented so far (issue 12 item 2).
-const WASM3_SUPPORTED: WasmFeatures = WasmFeatures::TAIL_CALL.union(WasmFeatures::FUNCTION_REFERENCES);
+const WASM3_SUPPORTED: WasmFeatures =
+    WasmFeatures::TAIL_CALL.union(WasmFeatures::FUNCTION_REFERENCES).union(WasmFeatures::MULTI_MEMORY);
 
 /// Proposals we reject, with the name used in "unsupported feature X" errors. Checked in order;
 /// each entry lists the flags that must be added together for the proposal to validate.
@@ -18,13 +19,11 @@ const PROPOSALS: &[(&str, WasmFeatures)] = &[
     ("simd", WasmFeatures::SIMD),
     ("relaxed-simd", WasmFeatures::SIMD.union(WasmFeatures::RELAXED_SIMD)),
     ("threads", WasmFeatures::THREADS),
-    ("multi-memory", WasmFeatures::MULTI_MEMORY),
     ("memory64", WasmFeatures::MEMORY64),
     ("exceptions", WasmFeatures::EXCEPTIONS),
     ("gc", WasmFeatures::GC.union(WasmFeatures::FUNCTION_REFERENCES)),
     ("wide-arithmetic", WasmFeatures::WIDE_ARITHMETIC),
     ("custom-page-sizes", WasmFeatures::CUSTOM_PAGE_SIZES),
-    ("memory64+multi-memory", WasmFeatures::MEMORY64.union(WasmFeatures::MULTI_MEMORY)),
     ("exceptions+gc", WasmFeatures::EXCEPTIONS.union(WasmFeatures::GC).union(WasmFeatures::FUNCTION_REFERENCES)),
 ];
 

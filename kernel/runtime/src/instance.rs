@@ -78,7 +78,9 @@ pub struct InstanceInner<P: Platform> {
     _host_funcrefs: Vec<(Box<VMFuncRef>, Box<HostCtx>)>,
     /// Keep imported functions' owners alive.
     _imported: Vec<FuncHandle<P>>,
-    pub memory: Option<Arc<Memory<P>>>,
+    /// Linear memories by index (imports first); the task layer sees only memory 0.
+    pub memories: Vec<Arc<Memory<P>>>,
+    _memory_ptrs: Box<[usize]>,
     pub tables: Vec<Arc<Table>>,
     pub globals: Vec<Arc<Global>>,
     /// Data segment contents (emptied by `data.drop` and after active initialisation).
@@ -163,7 +165,7 @@ impl<P: Platform> Instance<P> {
         let mut funcs: Vec<usize> = Vec::new();
         let mut host_funcrefs = Vec::new();
         let mut imported_funcs = Vec::new();
-        let mut memory = None;
+        let mut memories = Vec::new();
         let mut tables = Vec::new();
         let mut globals = Vec::new();
         for imp in &info.imports {
@@ -200,7 +202,7 @@ impl<P: Platform> Instance<P> {
                     if !limits_match(mem.pages(), mem.max_pages, l) {
                         return Err(unlinkable(m, n, "incompatible import type"));
                     }
-                    memory = Some(mem);
+                    memories.push(mem);
                 }
                 (ImportKind::Global(g), Extern::Global(gl)) => {
                     let want = canonical_val(g.ty, &info.types);
@@ -241,10 +243,9 @@ impl<P: Platform> Instance<P> {
             let t = Table::new_in(canonical_val(d.elem, &info.types), d.limits.min, d.limits.max, init, Some(store.tables.clone())).map_err(res)?;
             tables.push(Arc::new(t));
         }
-        if memory.is_none()
-            && let Some(l) = info.memories.first()
-        {
-            memory = Some(Arc::new(Memory::with_cap(*l, store.limits.memory_pages).map_err(res)?));
+        // Each memory has its own reservation (guard pages included) and its own cap.
+        for l in &info.memories[info.num_imported_memories as usize..] {
+            memories.push(Arc::new(Memory::with_cap(*l, store.limits.memory_pages).map_err(res)?));
         }
 
         let elems: Vec<Vec<u64>> = info
@@ -264,6 +265,7 @@ impl<P: Platform> Instance<P> {
         let type_ids: Box<[u32]> = info.types.iter().map(|s| canonical_id(s, Space::Module(&info.types))).collect();
         let global_cells: Box<[usize]> = globals.iter().map(|g| g.cell_ptr() as usize).collect();
         let table_ptrs: Box<[usize]> = tables.iter().map(|t| t.vm_ptr() as usize).collect();
+        let memory_ptrs: Box<[usize]> = memories.iter().map(|m| m.vm_ptr() as usize).collect();
         let funcs = funcs.into_boxed_slice();
         // An instance that imports another instance's functions checks that instance's record:
         // its code calls theirs directly, and whoever enters either fills the one record. (Such
@@ -277,10 +279,11 @@ impl<P: Platform> Instance<P> {
         {
             let mut v = vm.get();
             let slot = |off: i32| off as usize / 8;
-            if let Some(m) = &memory {
+            if let Some(m) = memories.first() {
                 v[slot(vmctx::HEAP_BASE)] = m.base() as u64;
                 v[slot(vmctx::MEMORY)] = m.vm_ptr() as u64;
             }
+            v[slot(vmctx::MEMORIES)] = memory_ptrs.as_ptr() as u64;
             v[slot(vmctx::LIMITS)] = limits as *const _ as u64;
             v[slot(vmctx::FUNCS)] = funcs.as_ptr() as u64;
             v[slot(vmctx::GLOBALS)] = global_cells.as_ptr() as u64;
@@ -301,7 +304,8 @@ impl<P: Platform> Instance<P> {
             _local_funcrefs: local_funcrefs,
             _host_funcrefs: host_funcrefs,
             _imported: imported_funcs,
-            memory,
+            memories,
+            _memory_ptrs: memory_ptrs,
             tables,
             globals,
             data: Mutex::new(data),
@@ -340,11 +344,11 @@ impl<P: Platform> Instance<P> {
             }
         }
         for seg in &info.data {
-            if let SegmentMode::Active { offset, .. } = &seg.mode {
+            if let SegmentMode::Active { index, offset } = &seg.mode {
                 let at = offset.eval(&global_value, &func_ref) as u32;
                 // Checked in `new`: the segment lies inside `wasm`.
                 let bytes = &wasm[seg.bytes.clone()];
-                let mem = inner.memory.as_ref().expect("validated: memory exists");
+                let mem = &inner.memories[*index as usize];
                 if !mem.write(u64::from(at), bytes) {
                     return Err(InstantiateError::Trap(Trap::new(TrapKind::MemoryOutOfBounds)));
                 }
@@ -381,7 +385,7 @@ impl<P: Platform> Instance<P> {
 
     /// Linear memory 0, if the module has or imports one.
     pub fn memory(&self) -> Option<&Arc<Memory<P>>> {
-        self.0.memory.as_ref()
+        self.0.memories.first()
     }
 
     /// The exported function `name`, if there is one.
@@ -398,7 +402,7 @@ impl<P: Platform> Instance<P> {
         Some(match e.kind {
             ExternKind::Func => Extern::Func(self.func(e.index)),
             ExternKind::Table => Extern::Table(inner.tables[e.index as usize].clone()),
-            ExternKind::Memory => Extern::Memory(inner.memory.clone()?),
+            ExternKind::Memory => Extern::Memory(inner.memories.get(e.index as usize)?.clone()),
             ExternKind::Global => Extern::Global(inner.globals[e.index as usize].clone()),
         })
     }

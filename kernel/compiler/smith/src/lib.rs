@@ -4,8 +4,8 @@
 //!
 //! Supported, and always on: Wasm 2.0 without SIMD (multi-value, reference types, bulk memory,
 //! sign extension, saturating float-to-int, mutable globals, several tables), extended
-//! constant expressions and tail calls. Off: SIMD and relaxed SIMD, threads, multi-memory,
-//! memory64, exceptions, GC (and with it typed function references, which wasm-smith only
+//! constant expressions, tail calls and multi-memory (up to 4 memories). Off: SIMD and relaxed
+//! SIMD, threads, memory64, exceptions, GC (and with it typed function references, which wasm-smith only
 //! makes together with GC and wasmi 1.1 does not run), and the newer proposals (wide arithmetic, custom page sizes,
 //! compact imports, ...). Keep this in step with `hayabusa_compiler::validate::supported_features`.
 
@@ -40,7 +40,7 @@ pub fn supported(c: &mut Config) {
     c.multibyte_array_access_enabled = false;
     c.wide_arithmetic_enabled = false;
     c.compact_imports_enabled = false;
-    c.max_memories = c.max_memories.min(1);
+    c.max_memories = c.max_memories.min(4);
 }
 
 /// [`supported`], plus what running a module in two engines and comparing needs: no imports,

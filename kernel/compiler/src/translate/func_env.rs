@@ -81,6 +81,20 @@ impl<'m> FuncEnv<'m> {
         b.ins().load(types::I64, trusted().with_readonly().with_can_move(), array, offset)
     }
 
+    /// The `VMMemory` pointer of memory `mem` (memory 0 has its own vmctx field).
+    pub fn memory_ptr(&self, b: &mut FunctionBuilder, mem: u32) -> Value {
+        if mem == 0 { self.vmctx_field(b, vmctx::MEMORY) } else { self.vmctx_array_entry(b, vmctx::MEMORIES, mem) }
+    }
+
+    /// The base address of memory `mem` (fixed for the memory's life).
+    pub fn memory_base(&self, b: &mut FunctionBuilder, mem: u32) -> Value {
+        if mem == 0 {
+            return self.vmctx_field(b, vmctx::HEAP_BASE);
+        }
+        let memory = self.memory_ptr(b, mem);
+        b.ins().load(types::I64, trusted().with_readonly().with_can_move(), memory, vmctx::memory::BASE)
+    }
+
     /// Signature reference for module type `type_index`.
     pub fn sig_ref(&mut self, b: &mut FunctionBuilder, type_index: u32) -> SigRef {
         if let Some(r) = self.sig_refs.get(&type_index) {

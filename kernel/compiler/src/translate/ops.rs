@@ -77,11 +77,11 @@ pub fn translate(t: &mut Translator, op: &O, off: u64) -> Result<()> {
         O::I32Store8 { ref memarg } | O::I64Store8 { ref memarg } => memory::store(env, b, st, memarg, 8),
         O::I32Store16 { ref memarg } | O::I64Store16 { ref memarg } => memory::store(env, b, st, memarg, 16),
         O::I64Store32 { ref memarg } => memory::store(env, b, st, memarg, 32),
-        O::MemorySize { .. } => memory::size(env, b, st),
-        O::MemoryGrow { .. } => memory::grow(env, b, st),
-        O::MemoryFill { .. } => memory::fill(env, b, st),
-        O::MemoryCopy { .. } => memory::copy(env, b, st),
-        O::MemoryInit { data_index, .. } => memory::init(env, b, st, data_index),
+        O::MemorySize { mem } => memory::size(env, b, st, mem),
+        O::MemoryGrow { mem } => memory::grow(env, b, st, mem),
+        O::MemoryFill { mem } => memory::fill(env, b, st, mem),
+        O::MemoryCopy { dst_mem, src_mem } => memory::copy(env, b, st, dst_mem, src_mem),
+        O::MemoryInit { data_index, mem } => memory::init(env, b, st, mem, data_index),
         O::DataDrop { data_index } => memory::data_drop(env, b, data_index),
 
         // Tables and references.
