@@ -40,6 +40,7 @@ const CALLS: &[(&str, &[u64])] = &[
     ("divide_by_zero", &[0]),
     ("unreachable", &[]),
     ("deep", &[0]),
+    ("countdown", &[1_000_000]),
     ("fib", &[10]),
     ("dispatch", &[0, 40, 2]),
     ("dispatch", &[1, 40, 2]),
