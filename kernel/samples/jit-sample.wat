@@ -1,6 +1,7 @@
 ;; The module the kernel's `jit` console command compiles and runs: integer and float
 ;; arithmetic, loops, calls, recursion, linear memory with a data segment, a global, and
-;; deliberate traps (out-of-bounds access, division by zero, unreachable, deep recursion);
+;; deliberate traps (out-of-bounds access, division by zero, unreachable, deep recursion), a
+;; tail recursion in constant stack;
 ;; functions the kernel provides as imports (`env.print_i32`, `env.mul`), and a table filled by
 ;; an element segment, reached with `call_indirect` (including the imported `env.mul`).
 (module
@@ -86,6 +87,12 @@
   (func (export "unreachable") (unreachable))
   (func $deep (export "deep") (param $n i64) (result i64)
     (i64.add (i64.const 1) (call $deep (i64.add (local.get $n) (i64.const 1)))))
+  ;; A tail recursion a million calls deep: it runs in constant stack, where the ordinary
+  ;; recursion of $deep exhausts the stack.
+  (func $countdown (export "countdown") (param $n i64) (result i64)
+    (if (result i64) (i64.eqz (local.get $n))
+      (then (i64.const 0))
+      (else (return_call $countdown (i64.sub (local.get $n) (i64.const 1))))))
 
   ;; Imports and the table: $ops[0..2] are add, sub and the imported mul; $ops[3] has the
   ;; wrong type, $ops[4] stays null, and index 5 is past the end.

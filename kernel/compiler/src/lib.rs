@@ -26,4 +26,4 @@ pub use env::traps::TrapKind;
 pub use error::{Error, ErrorKind};
 pub use isa::{CpuFeatures, OptLevel};
 pub use link::{FuncInfo, Image, TrapSite};
-pub use module::{ModuleInfo, Sig, ValType};
+pub use module::{HeapType, ModuleInfo, RefType, Sig, ValType};

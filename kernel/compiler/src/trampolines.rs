@@ -1,12 +1,15 @@
 //! Adapter functions between the embedder's uniform calling convention and Wasm signatures.
 //!
-//! * Entry trampoline, one per module type: `extern "C" fn(callee_code, callee_vmctx, values)`
+//! * Entry trampoline, one per module type: `extern "sysv64" fn(callee_code, callee_vmctx, values)`
 //!   loads the arguments from `values` (8-byte slots; a `v128` takes two, see
 //!   [`crate::ValType::slots`]), calls the Wasm function, stores the results back into the same
 //!   slots. Embedders call every Wasm function through one of these.
 //! * Host trampoline, one per module type: a Wasm-callable function whose vmctx is a host
 //!   context (see [`crate::env::vmctx::host`]); it spills its arguments to a stack array and calls
 //!   `callback(host_ctx, values)`, then returns the results the callback wrote there.
+//!
+//! Wasm-callable code uses Cranelift's `tail` convention ([`crate::translate::WASM_CALL_CONV`]);
+//! the embedder's side of both trampolines is System V.
 
 use crate::module::{Sig, ValType};
 use crate::translate::{clif_type, wasm_signature};
@@ -51,7 +54,7 @@ pub fn entry_trampoline(sig: &Sig, type_index: u32, isa: &dyn TargetIsa, fctx: &
     for (t, off) in slot_offsets(&sig.params) {
         args.push(b.ins().load(clif_type(t), slot_flags(t), values, off));
     }
-    let wasm_sig = b.import_signature(wasm_signature(sig, cc));
+    let wasm_sig = b.import_signature(wasm_signature(sig));
     let call = b.ins().call_indirect(wasm_sig, callee, &args);
     let results = b.inst_results(call).to_vec();
     for ((t, off), r) in slot_offsets(&sig.results).zip(results) {
@@ -65,7 +68,7 @@ pub fn entry_trampoline(sig: &Sig, type_index: u32, isa: &dyn TargetIsa, fctx: &
 
 pub fn host_trampoline(sig: &Sig, type_index: u32, isa: &dyn TargetIsa, fctx: &mut FunctionBuilderContext) -> Function {
     let cc = isa.default_call_conv();
-    let mut f = Function::with_name_signature(UserFuncName::user(HOST_NAMESPACE, type_index), wasm_signature(sig, cc));
+    let mut f = Function::with_name_signature(UserFuncName::user(HOST_NAMESPACE, type_index), wasm_signature(sig));
     let mut b = FunctionBuilder::new(&mut f, fctx);
     let block = b.create_block();
     b.append_block_params_for_function_params(block);

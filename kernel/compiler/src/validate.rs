@@ -4,26 +4,26 @@ use crate::error::{Error, ErrorKind, Result};
 use wasmparser::{Validator, WasmFeatures};
 
 /// What this compiler implements: WebAssembly 2.0 (fixed-width SIMD included), plus extended
-/// constant expressions (cheap to evaluate, used by real toolchains).
+/// constant expressions (cheap to evaluate, used by real toolchains), plus the Wasm 3.0 features
+/// below.
 pub fn supported_features() -> WasmFeatures {
-    WasmFeatures::WASM2 | WasmFeatures::EXTENDED_CONST
+    WasmFeatures::WASM2 | WasmFeatures::EXTENDED_CONST | WASM3_SUPPORTED
 }
+
+/// The Wasm 3.0 proposals implemented so far (issue 12 item 2).
+const WASM3_SUPPORTED: WasmFeatures =
+    WasmFeatures::TAIL_CALL.union(WasmFeatures::FUNCTION_REFERENCES).union(WasmFeatures::MULTI_MEMORY);
 
 /// Proposals we reject, with the name used in "unsupported feature X" errors. Checked in order;
 /// each entry lists the flags that must be added together for the proposal to validate.
 const PROPOSALS: &[(&str, WasmFeatures)] = &[
     ("relaxed-simd", WasmFeatures::SIMD.union(WasmFeatures::RELAXED_SIMD)),
     ("threads", WasmFeatures::THREADS),
-    ("tail-call", WasmFeatures::TAIL_CALL),
-    ("multi-memory", WasmFeatures::MULTI_MEMORY),
     ("memory64", WasmFeatures::MEMORY64),
     ("exceptions", WasmFeatures::EXCEPTIONS),
-    ("function-references", WasmFeatures::FUNCTION_REFERENCES),
-    ("function-references+tail-call", WasmFeatures::FUNCTION_REFERENCES.union(WasmFeatures::TAIL_CALL)),
     ("gc", WasmFeatures::GC.union(WasmFeatures::FUNCTION_REFERENCES)),
     ("wide-arithmetic", WasmFeatures::WIDE_ARITHMETIC),
     ("custom-page-sizes", WasmFeatures::CUSTOM_PAGE_SIZES),
-    ("memory64+multi-memory", WasmFeatures::MEMORY64.union(WasmFeatures::MULTI_MEMORY)),
     ("exceptions+gc", WasmFeatures::EXCEPTIONS.union(WasmFeatures::GC).union(WasmFeatures::FUNCTION_REFERENCES)),
 ];
 

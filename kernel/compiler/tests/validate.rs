@@ -30,7 +30,6 @@ fn proposals_outside_scope_are_named() {
         ("(module (func (result v128) v128.const i64x2 0 0 v128.const i64x2 0 0 i8x16.relaxed_swizzle))", "relaxed-simd"),
         ("(module (memory i64 1))", "memory64"),
         ("(module (memory 1) (memory 1))", "multi-memory"),
-        ("(module (func $f return_call $f))", "tail-call"),
         ("(module (type $s (struct)) (func (result (ref null $s)) ref.null $s))", "gc"),
         ("(module (tag))", "exceptions"),
     ];
@@ -39,6 +38,19 @@ fn proposals_outside_scope_are_named() {
         let e = compile(&wasm, &opts()).unwrap_err();
         assert_eq!(e.kind, ErrorKind::Unsupported, "{text}: {e}");
         assert_eq!(e.message, format!("unsupported feature {feature}"), "{text}");
+    }
+}
+
+#[test]
+fn wasm3_features_in_scope_are_accepted() {
+    for text in [
+        "(module (func $f return_call $f))",
+        "(module (type $t (func)) (table 1 funcref) (func (return_call_indirect (type $t) (i32.const 0))))",
+        "(module (type $t (func)) (func (param (ref $t)) (call_ref $t (local.get 0))))",
+        "(module (type $t (func)) (func (param (ref null $t)) (return_call_ref $t (ref.as_non_null (local.get 0)))))",
+    ] {
+        let wasm = wat::parse_str(text).unwrap();
+        compile(&wasm, &opts()).unwrap_or_else(|e| panic!("{text}: {e}"));
     }
 }
 

@@ -45,17 +45,17 @@ fn status(ok: bool) -> u32 {
     if ok { 0 } else { FAIL }
 }
 
-extern "C" fn memory_grow<P: Platform>(vm: *const u64, delta: u32) -> u32 {
+extern "C" fn memory_grow<P: Platform>(vm: *const u64, mem: u32, delta: u32) -> u32 {
     // SAFETY: called by compiled code with its own vmctx.
     let inst = unsafe { instance::<P>(vm) };
-    let Some(mem) = inst.memory.as_ref() else { return u32::MAX };
+    let Some(mem) = inst.memories.get(mem as usize) else { return u32::MAX };
     mem.grow(u64::from(delta)).map_or(u32::MAX, |old| old as u32)
 }
 
-extern "C" fn memory_fill<P: Platform>(vm: *const u64, dst: u32, val: u32, len: u32) -> u32 {
+extern "C" fn memory_fill<P: Platform>(vm: *const u64, mem: u32, dst: u32, val: u32, len: u32) -> u32 {
     // SAFETY: as above.
     let inst = unsafe { instance::<P>(vm) };
-    let mem = inst.memory.as_ref().expect("validated: memory exists");
+    let mem = &inst.memories[mem as usize];
     let (dst, len) = (u64::from(dst), u64::from(len));
     if !mem.in_bounds(dst, len) {
         return FAIL;
@@ -66,25 +66,26 @@ extern "C" fn memory_fill<P: Platform>(vm: *const u64, dst: u32, val: u32, len: 
     0
 }
 
-extern "C" fn memory_copy<P: Platform>(vm: *const u64, dst: u32, src: u32, len: u32) -> u32 {
+extern "C" fn memory_copy<P: Platform>(vm: *const u64, dm: u32, sm: u32, dst: u32, src: u32, len: u32) -> u32 {
     // SAFETY: as above.
     let inst = unsafe { instance::<P>(vm) };
-    let mem = inst.memory.as_ref().expect("validated: memory exists");
+    let (mem, src_mem) = (&inst.memories[dm as usize], &inst.memories[sm as usize]);
     let (dst, src, len) = (u64::from(dst), u64::from(src), u64::from(len));
-    if !mem.in_bounds(dst, len) || !mem.in_bounds(src, len) {
+    if !mem.in_bounds(dst, len) || !src_mem.in_bounds(src, len) {
         return FAIL;
     }
-    // Chunk by chunk in the order that reads every source byte before it is overwritten.
+    // Chunk by chunk in the order that reads every source byte before it is overwritten (two
+    // distinct memories never overlap: any order would do).
     chunked::<P>(len, dst > src, |at, n| {
-        mem.copy_from(mem, dst + at, src + at, n);
+        mem.copy_from(src_mem, dst + at, src + at, n);
     });
     0
 }
 
-extern "C" fn memory_init<P: Platform>(vm: *const u64, seg: u32, dst: u32, src: u32, len: u32) -> u32 {
+extern "C" fn memory_init<P: Platform>(vm: *const u64, mem: u32, seg: u32, dst: u32, src: u32, len: u32) -> u32 {
     // SAFETY: as above.
     let inst = unsafe { instance::<P>(vm) };
-    let mem = inst.memory.as_ref().expect("validated: memory exists");
+    let mem = &inst.memories[mem as usize];
     let (dst, src, len) = (u64::from(dst), u64::from(src), u64::from(len));
     let segment_len = inst.data.lock()[seg as usize].len() as u64;
     if src.checked_add(len).is_none_or(|end| end > segment_len) || !mem.in_bounds(dst, len) {

@@ -7,7 +7,7 @@ use crate::limits::{ResourceLimits, TableBudget};
 use crate::memory::Memory;
 use crate::platform::Platform;
 use crate::table::Table;
-use crate::types::canonical_id;
+use crate::types::{Space, canonical_id, canonical_sig, canonical_val};
 use crate::values::{Trap, Val};
 use crate::vmcell::VmCell;
 use alloc::boxed::Box;
@@ -18,7 +18,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::marker::PhantomData;
 use hayabusa_compiler::env::vmctx;
-use hayabusa_compiler::module::{ExternKind, ImportKind, Limits, SegmentMode};
+use hayabusa_compiler::module::{ExternKind, GlobalType, ImportKind, Limits, SegmentMode};
 use hayabusa_compiler::{CompiledModule, TrapKind};
 use spin::Mutex;
 
@@ -78,7 +78,9 @@ pub struct InstanceInner<P: Platform> {
     _host_funcrefs: Vec<(Box<VMFuncRef>, Box<HostCtx>)>,
     /// Keep imported functions' owners alive.
     _imported: Vec<FuncHandle<P>>,
-    pub memory: Option<Arc<Memory<P>>>,
+    /// Linear memories by index (imports first); the task layer sees only memory 0.
+    pub memories: Vec<Arc<Memory<P>>>,
+    _memory_ptrs: Box<[usize]>,
     pub tables: Vec<Arc<Table>>,
     pub globals: Vec<Arc<Global>>,
     /// Data segment contents (emptied by `data.drop` and after active initialisation).
@@ -163,7 +165,7 @@ impl<P: Platform> Instance<P> {
         let mut funcs: Vec<usize> = Vec::new();
         let mut host_funcrefs = Vec::new();
         let mut imported_funcs = Vec::new();
-        let mut memory = None;
+        let mut memories = Vec::new();
         let mut tables = Vec::new();
         let mut globals = Vec::new();
         for imp in &info.imports {
@@ -172,7 +174,7 @@ impl<P: Platform> Instance<P> {
             match (&imp.kind, ext) {
                 (ImportKind::Func(t), Extern::Func(h)) => {
                     let sig = &info.types[*t as usize];
-                    if h.sig != *sig {
+                    if h.sig != canonical_sig(sig, &info.types) {
                         return Err(unlinkable(m, n, "incompatible import type"));
                     }
                     if h.funcref == 0 {
@@ -180,7 +182,7 @@ impl<P: Platform> Instance<P> {
                         let fr = Box::new(VMFuncRef {
                             code: base + module.image.host_trampolines[*t as usize] as usize,
                             vmctx: &*ctx as *const HostCtx as usize,
-                            type_id: canonical_id(sig),
+                            type_id: canonical_id(sig, Space::Module(&info.types)),
                             _pad: 0,
                         });
                         funcs.push(&*fr as *const VMFuncRef as usize);
@@ -191,7 +193,7 @@ impl<P: Platform> Instance<P> {
                     imported_funcs.push(h);
                 }
                 (ImportKind::Table(d), Extern::Table(t)) => {
-                    if t.elem != d.elem || !limits_match(t.len(), t.max, &d.limits) {
+                    if t.elem != canonical_val(d.elem, &info.types) || !limits_match(t.len(), t.max, &d.limits) {
                         return Err(unlinkable(m, n, "incompatible import type"));
                     }
                     tables.push(t);
@@ -200,10 +202,13 @@ impl<P: Platform> Instance<P> {
                     if !limits_match(mem.pages(), mem.max_pages, l) {
                         return Err(unlinkable(m, n, "incompatible import type"));
                     }
-                    memory = Some(mem);
+                    memories.push(mem);
                 }
                 (ImportKind::Global(g), Extern::Global(gl)) => {
-                    if gl.ty != *g {
+                    let want = canonical_val(g.ty, &info.types);
+                    // An immutable global may be of a subtype; a mutable one must be equal.
+                    let ty_ok = if g.mutable { gl.ty.ty == want } else { gl.ty.ty.matches(want) };
+                    if gl.ty.mutable != g.mutable || !ty_ok {
                         return Err(unlinkable(m, n, "incompatible import type"));
                     }
                     globals.push(gl);
@@ -219,7 +224,7 @@ impl<P: Platform> Instance<P> {
             .map(|f| VMFuncRef {
                 code: base + f.code_offset as usize,
                 vmctx: vm_addr,
-                type_id: canonical_id(info.func_sig(f.index)),
+                type_id: canonical_id(info.func_sig(f.index), Space::Module(&info.types)),
                 _pad: 0,
             })
             .collect();
@@ -229,18 +234,18 @@ impl<P: Platform> Instance<P> {
         for g in &info.globals[info.num_imported_globals as usize..] {
             let init = g.init.as_ref().expect("local global has an initialiser");
             let v = init.eval_wide(&|i| globals[i as usize].get().to_bits(), &func_ref);
-            globals.push(Arc::new(Global::new(g.ty, Val::from_bits(g.ty.ty, v))));
+            let ty = GlobalType { ty: canonical_val(g.ty.ty, &info.types), mutable: g.ty.mutable };
+            globals.push(Arc::new(Global::new(ty, Val::from_bits(ty.ty, v))));
         }
         let global_value = |i: u32| globals[i as usize].get().to_slot();
         for d in &info.tables[info.num_imported_tables as usize..] {
             let init = d.init.as_ref().map_or(0, |e| e.eval(&global_value, &func_ref));
-            let t = Table::new_in(d.elem, d.limits.min, d.limits.max, init, Some(store.tables.clone())).map_err(res)?;
+            let t = Table::new_in(canonical_val(d.elem, &info.types), d.limits.min, d.limits.max, init, Some(store.tables.clone())).map_err(res)?;
             tables.push(Arc::new(t));
         }
-        if memory.is_none()
-            && let Some(l) = info.memories.first()
-        {
-            memory = Some(Arc::new(Memory::with_cap(*l, store.limits.memory_pages).map_err(res)?));
+        // Each memory has its own reservation (guard pages included) and its own cap.
+        for l in &info.memories[info.num_imported_memories as usize..] {
+            memories.push(Arc::new(Memory::with_cap(*l, store.limits.memory_pages).map_err(res)?));
         }
 
         let elems: Vec<Vec<u64>> = info
@@ -257,9 +262,10 @@ impl<P: Platform> Instance<P> {
         }
 
         let builtins = crate::builtins::table::<P>();
-        let type_ids: Box<[u32]> = info.types.iter().map(canonical_id).collect();
+        let type_ids: Box<[u32]> = info.types.iter().map(|s| canonical_id(s, Space::Module(&info.types))).collect();
         let global_cells: Box<[usize]> = globals.iter().map(|g| g.cell_ptr() as usize).collect();
         let table_ptrs: Box<[usize]> = tables.iter().map(|t| t.vm_ptr() as usize).collect();
+        let memory_ptrs: Box<[usize]> = memories.iter().map(|m| m.vm_ptr() as usize).collect();
         let funcs = funcs.into_boxed_slice();
         // An instance that imports another instance's functions checks that instance's record:
         // its code calls theirs directly, and whoever enters either fills the one record. (Such
@@ -273,10 +279,11 @@ impl<P: Platform> Instance<P> {
         {
             let mut v = vm.get();
             let slot = |off: i32| off as usize / 8;
-            if let Some(m) = &memory {
+            if let Some(m) = memories.first() {
                 v[slot(vmctx::HEAP_BASE)] = m.base() as u64;
                 v[slot(vmctx::MEMORY)] = m.vm_ptr() as u64;
             }
+            v[slot(vmctx::MEMORIES)] = memory_ptrs.as_ptr() as u64;
             v[slot(vmctx::LIMITS)] = limits as *const _ as u64;
             v[slot(vmctx::FUNCS)] = funcs.as_ptr() as u64;
             v[slot(vmctx::GLOBALS)] = global_cells.as_ptr() as u64;
@@ -297,7 +304,8 @@ impl<P: Platform> Instance<P> {
             _local_funcrefs: local_funcrefs,
             _host_funcrefs: host_funcrefs,
             _imported: imported_funcs,
-            memory,
+            memories,
+            _memory_ptrs: memory_ptrs,
             tables,
             globals,
             data: Mutex::new(data),
@@ -336,11 +344,11 @@ impl<P: Platform> Instance<P> {
             }
         }
         for seg in &info.data {
-            if let SegmentMode::Active { offset, .. } = &seg.mode {
+            if let SegmentMode::Active { index, offset } = &seg.mode {
                 let at = offset.eval(&global_value, &func_ref) as u32;
                 // Checked in `new`: the segment lies inside `wasm`.
                 let bytes = &wasm[seg.bytes.clone()];
-                let mem = inner.memory.as_ref().expect("validated: memory exists");
+                let mem = &inner.memories[*index as usize];
                 if !mem.write(u64::from(at), bytes) {
                     return Err(InstantiateError::Trap(Trap::new(TrapKind::MemoryOutOfBounds)));
                 }
@@ -358,7 +366,7 @@ impl<P: Platform> Instance<P> {
         let info = &inner.module.info;
         let t = info.funcs[index as usize];
         FuncHandle {
-            sig: info.types[t as usize].clone(),
+            sig: canonical_sig(&info.types[t as usize], &info.types),
             funcref: inner.funcs[index as usize],
             entry: P::code_base(&inner.code) + inner.module.image.entry_trampolines[t as usize] as usize,
             // An imported function runs its own instance's code (or none: a host function).
@@ -377,7 +385,7 @@ impl<P: Platform> Instance<P> {
 
     /// Linear memory 0, if the module has or imports one.
     pub fn memory(&self) -> Option<&Arc<Memory<P>>> {
-        self.0.memory.as_ref()
+        self.0.memories.first()
     }
 
     /// The exported function `name`, if there is one.
@@ -394,7 +402,7 @@ impl<P: Platform> Instance<P> {
         Some(match e.kind {
             ExternKind::Func => Extern::Func(self.func(e.index)),
             ExternKind::Table => Extern::Table(inner.tables[e.index as usize].clone()),
-            ExternKind::Memory => Extern::Memory(inner.memory.clone()?),
+            ExternKind::Memory => Extern::Memory(inner.memories.get(e.index as usize)?.clone()),
             ExternKind::Global => Extern::Global(inner.globals[e.index as usize].clone()),
         })
     }

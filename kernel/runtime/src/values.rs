@@ -57,6 +57,8 @@ impl Val {
             ValType::FuncRef => Val::FuncRef(slot as usize),
             ValType::ExternRef => Val::ExternRef(slot as usize),
             ValType::V128 => Val::V128(bits),
+            t @ ValType::Ref(_) if t.is_func_ref() => Val::FuncRef(slot as usize),
+            ValType::Ref(_) => Val::ExternRef(slot as usize),
         }
     }
 

@@ -40,6 +40,7 @@ const CALLS: &[(&str, &[u64])] = &[
     ("divide_by_zero", &[0]),
     ("unreachable", &[]),
     ("deep", &[0]),
+    ("countdown", &[1_000_000]),
     ("fib", &[10]),
     ("dispatch", &[0, 40, 2]),
     ("dispatch", &[1, 40, 2]),
@@ -107,7 +108,7 @@ fn format_value(ty: ValType, wide: u128) -> String {
         ValType::I64 => format!("{}", bits as i64),
         ValType::F32 => format!("{}", f32::from_bits(bits as u32)),
         ValType::F64 => format!("{}", f64::from_bits(bits)),
-        ValType::FuncRef | ValType::ExternRef => format!("ref {bits:#x}"),
+        ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => format!("ref {bits:#x}"),
         ValType::V128 => format!("v128 {wide:#034x}"),
     }
 }

@@ -78,5 +78,8 @@ pub fn arg(rng: &mut Rng, ty: ValType) -> Value {
         ValType::FuncRef => Value::FuncRef { null: true },
         ValType::ExternRef => Value::ExternRef { null: true },
         ValType::V128 => v128(rng, any),
+        // Typed references are not in the differential configuration (wasmi 1.1 lacks them).
+        t @ ValType::Ref(_) if t.is_func_ref() => Value::FuncRef { null: true },
+        ValType::Ref(_) => Value::ExternRef { null: true },
     }
 }

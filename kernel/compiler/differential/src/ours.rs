@@ -2,6 +2,7 @@
 //! (`hayabusa-compiler-host`).
 
 use crate::trace::{State, TrapKind, Value, fnv1a};
+use hayabusa_compiler::module::ExternKind;
 use hayabusa_compiler::{CompileOptions, CompiledModule, TrapKind as Ours};
 use hayabusa_compiler_host::{Extern, Instance, InstantiateError, Store, Val};
 use std::sync::Arc;
@@ -78,7 +79,14 @@ impl Hayabusa {
     }
 
     pub fn state(&self, globals: &[String], tables: &[String]) -> State {
-        let memory = self.instance.memory().and_then(|m| m.read(0, m.len_bytes())).unwrap_or_default();
+        let mut names: Vec<&str> = self.instance.module().info.exports.iter().filter(|e| e.kind == ExternKind::Memory).map(|e| e.name.as_str()).collect();
+        names.sort_unstable();
+        let mut memory = Vec::new();
+        for n in names {
+            if let Some(Extern::Memory(m)) = self.instance.export(n) {
+                memory.extend(m.read(0, m.len_bytes()).unwrap_or_default());
+            }
+        }
         let globals = globals
             .iter()
             .map(|g| match self.instance.export(g) {

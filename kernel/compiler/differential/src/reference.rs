@@ -99,12 +99,16 @@ impl Wasmi {
     }
 
     pub fn state(&self, globals: &[String], tables: &[String]) -> State {
-        let memory = self
+        let mut memories: Vec<(String, Vec<u8>)> = self
             .instance
             .exports(&self.store)
-            .find_map(|e| e.into_memory())
-            .map(|m| m.data(&self.store).to_vec())
-            .unwrap_or_default();
+            .filter_map(|e| {
+                let name = e.name().to_string();
+                e.into_memory().map(|m| (name, m.data(&self.store).to_vec()))
+            })
+            .collect();
+        memories.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let memory: Vec<u8> = memories.into_iter().flat_map(|(_, bytes)| bytes).collect();
         let globals = globals
             .iter()
             .map(|g| match self.instance.get_export(&self.store, g) {

@@ -65,8 +65,9 @@ pub enum TrapKind {
     Other(String),
 }
 
-/// What the module's exports show after a call: linear memory's size and FNV-1a hash, every
-/// exported global's value and every exported table's size, in export order.
+/// What the module's exports show after a call: the total size and FNV-1a hash of every exported
+/// linear memory (concatenated in the order of their export names: with multi-memory a module
+/// has several), every exported global's value and every exported table's size, in export order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct State {
     pub memory_bytes: u64,

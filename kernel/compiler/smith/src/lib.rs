@@ -3,9 +3,11 @@
 //! differential runner (`kernel/compiler/differential`).
 //!
 //! Supported, and always on: Wasm 2.0 (multi-value, reference types, bulk memory, sign
-//! extension, saturating float-to-int, mutable globals, several tables, fixed-width SIMD) and
-//! extended constant expressions. Off: relaxed SIMD, threads, tail calls, multi-memory,
-//! memory64, exceptions, GC, and the newer proposals (wide arithmetic, custom page sizes,
+//! extension, saturating float-to-int, mutable globals, several tables, fixed-width SIMD),
+//! extended constant expressions, tail calls and multi-memory (up to 4 memories). Off: relaxed
+//! SIMD, threads, memory64, exceptions, GC (and with it typed function references, which
+//! wasm-smith only makes together with GC and wasmi 1.1 does not run), and the newer proposals
+//! (wide arithmetic, custom page sizes,
 //! compact imports, ...). Keep this in step with `hayabusa_compiler::validate::supported_features`.
 
 #![forbid(unsafe_code)]
@@ -30,7 +32,7 @@ pub fn supported(c: &mut Config) {
     c.threads_enabled = false;
     c.shared_everything_threads_enabled = false;
     c.acquire_release_atomics_enabled = false;
-    c.tail_call_enabled = false;
+    c.tail_call_enabled = true;
     c.memory64_enabled = false;
     c.gc_enabled = false;
     c.exceptions_enabled = false;
@@ -39,7 +41,7 @@ pub fn supported(c: &mut Config) {
     c.multibyte_array_access_enabled = false;
     c.wide_arithmetic_enabled = false;
     c.compact_imports_enabled = false;
-    c.max_memories = c.max_memories.min(1);
+    c.max_memories = c.max_memories.min(4);
 }
 
 /// [`supported`], plus what running a module in two engines and comparing needs: no imports,

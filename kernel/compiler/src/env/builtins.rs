@@ -9,13 +9,13 @@ use crate::module::ValType::{self, I32, I64};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Builtin {
-    /// `(delta: i32) -> old_pages_or_minus_1: i32`
+    /// `(memory, delta: i32) -> old_pages_or_minus_1: i32`
     MemoryGrow = 0,
-    /// `(dst, val, len) -> status`
+    /// `(memory, dst, val, len) -> status`
     MemoryFill,
-    /// `(dst, src, len) -> status`
+    /// `(dst_memory, src_memory, dst, src, len) -> status`
     MemoryCopy,
-    /// `(segment, dst, src, len) -> status`
+    /// `(memory, segment, dst, src, len) -> status`
     MemoryInit,
     /// `(segment)`
     DataDrop,
@@ -38,9 +38,9 @@ impl Builtin {
     /// Parameter types after the vmctx, and result types.
     pub fn signature(self) -> (&'static [ValType], &'static [ValType]) {
         match self {
-            Builtin::MemoryGrow => (&[I32], &[I32]),
-            Builtin::MemoryFill | Builtin::MemoryCopy => (&[I32, I32, I32], &[I32]),
-            Builtin::MemoryInit => (&[I32, I32, I32, I32], &[I32]),
+            Builtin::MemoryGrow => (&[I32, I32], &[I32]),
+            Builtin::MemoryFill => (&[I32, I32, I32, I32], &[I32]),
+            Builtin::MemoryCopy | Builtin::MemoryInit => (&[I32, I32, I32, I32, I32], &[I32]),
             Builtin::DataDrop | Builtin::ElemDrop => (&[I32], &[]),
             Builtin::TableGrow => (&[I32, I64, I32], &[I32]),
             Builtin::TableFill => (&[I32, I32, I64, I32], &[I32]),

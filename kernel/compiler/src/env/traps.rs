@@ -21,10 +21,14 @@ pub enum TrapKind {
     /// A call into an instance that another thread is running: refused by the runtime before
     /// any Wasm code runs (one thread at a time per instance); compiled code never raises it.
     ConcurrentCall = 11,
+    /// `ref.as_non_null` of a null reference.
+    NullReference = 12,
+    /// `call_ref` / `return_call_ref` through a null function reference.
+    NullFunctionReference = 13,
 }
 
 impl TrapKind {
-    pub const ALL: [TrapKind; 11] = [
+    pub const ALL: [TrapKind; 13] = [
         TrapKind::Unreachable,
         TrapKind::IntegerDivideByZero,
         TrapKind::IntegerOverflow,
@@ -36,6 +40,8 @@ impl TrapKind {
         TrapKind::IndirectCallTypeMismatch,
         TrapKind::StackOverflow,
         TrapKind::ConcurrentCall,
+        TrapKind::NullReference,
+        TrapKind::NullFunctionReference,
     ];
 
     /// The spec suite's wording for this trap.
@@ -52,6 +58,8 @@ impl TrapKind {
             TrapKind::IndirectCallTypeMismatch => "indirect call type mismatch",
             TrapKind::StackOverflow => "call stack exhausted",
             TrapKind::ConcurrentCall => "instance already running on another thread",
+            TrapKind::NullReference => "null reference",
+            TrapKind::NullFunctionReference => "null function reference",
         }
     }
 

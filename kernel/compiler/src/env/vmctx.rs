@@ -13,6 +13,7 @@
 //! | 48 | `type_ids` | `*const u32`: canonical signature id of each module type index |
 //! | 56 | `builtins` | `*const usize`: builtin function addresses, indexed by [`super::builtins::Builtin`] |
 //! | 64 | `instance` | opaque pointer for the embedder's builtins |
+//! | 72 | `memories` | `*const *const VMMemory`, one per memory index (imports first; entry 0 is `memory`) |
 
 pub const HEAP_BASE: i32 = 0;
 pub const MEMORY: i32 = 8;
@@ -23,10 +24,12 @@ pub const TABLES: i32 = 40;
 pub const TYPE_IDS: i32 = 48;
 pub const BUILTINS: i32 = 56;
 pub const INSTANCE: i32 = 64;
+pub const MEMORIES: i32 = 72;
 /// Size of the vmctx header.
-pub const SIZE: usize = 72;
+pub const SIZE: usize = 80;
 
-/// `VMMemory { base: *mut u8, length_bytes: u64 }`.
+/// `VMMemory { base: *mut u8, length_bytes: u64 }`. `base` is fixed for the memory's life (it
+/// sits in a reservation that never moves), so compiled code may load it once.
 pub mod memory {
     pub const BASE: i32 = 0;
     pub const LENGTH: i32 = 8;

@@ -1,15 +1,16 @@
 //! Reads a (validated) module's sections into a [`ModuleInfo`].
 
 use super::{
-    ConstExpr, DataSegment, ElemSegment, Export, ExternKind, GlobalDesc, GlobalType, Import,
-    ImportKind, Limits, ModuleInfo, SegmentMode, Sig, TableDesc, ValType,
+    ConstExpr, DataSegment, ElemSegment, Export, ExternKind, GlobalDesc, GlobalType, HeapType,
+    Import, ImportKind, Limits, ModuleInfo, SegmentMode, Sig, TableDesc, ValType,
 };
 use crate::error::{Error, Result};
 use alloc::string::ToString;
 use alloc::vec::Vec;
 use wasmparser::{
-    BinaryReader, DataKind, ElementItems, ElementKind, ExternalKind, Name, NameSectionReader,
-    Parser, Payload, RefType, TableInit, TypeRef,
+    AbstractHeapType, BinaryReader, DataKind, ElementItems, ElementKind, ExternalKind,
+    HeapType as WasmHeapType, Name, NameSectionReader, Parser, Payload, RefType, TableInit,
+    TypeRef, UnpackedIndex,
 };
 
 pub(crate) fn val_type(ty: wasmparser::ValType, offset: u64) -> Result<ValType> {
@@ -23,14 +24,15 @@ pub(crate) fn val_type(ty: wasmparser::ValType, offset: u64) -> Result<ValType> 
     })
 }
 
+/// A reference type of Wasm 2.0 or typed function references; GC heap types are unsupported.
 pub(crate) fn ref_type(r: RefType, offset: u64) -> Result<ValType> {
-    if r == RefType::FUNCREF {
-        Ok(ValType::FuncRef)
-    } else if r == RefType::EXTERNREF {
-        Ok(ValType::ExternRef)
-    } else {
-        Err(Error::unsupported(offset, "function-references"))
-    }
+    let heap = match r.heap_type() {
+        WasmHeapType::Abstract { shared: false, ty: AbstractHeapType::Func } => HeapType::Func,
+        WasmHeapType::Abstract { shared: false, ty: AbstractHeapType::Extern } => HeapType::Extern,
+        WasmHeapType::Concrete(UnpackedIndex::Module(i)) => HeapType::Type(i),
+        _ => return Err(Error::unsupported(offset, "gc")),
+    };
+    Ok(ValType::reference(r.is_nullable(), heap))
 }
 
 fn table_desc(t: &wasmparser::TableType, init: Option<ConstExpr>, off: u64) -> Result<TableDesc> {

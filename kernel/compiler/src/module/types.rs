@@ -6,7 +6,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::ops::Range;
 
-/// A value type of Wasm 2.0.
+/// A value type. `funcref` and `externref` (`(ref null func)`, `(ref null extern)`) have their
+/// own variants; every other reference type of typed function references is a
+/// [`ValType::Ref`] (never with `nullable` and an abstract heap type together).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ValType {
     I32,
@@ -16,6 +18,24 @@ pub enum ValType {
     FuncRef,
     ExternRef,
     V128,
+    Ref(RefType),
+}
+
+/// A reference type of typed function references: `(ref null? func|extern|$t)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RefType {
+    pub nullable: bool,
+    pub heap: HeapType,
+}
+
+/// What a reference points at. `Type(i)` is a module type index (a function type) in a
+/// compiled module; the runtime replaces it by the type's canonical id where it compares types
+/// across modules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HeapType {
+    Func,
+    Extern,
+    Type(u32),
 }
 
 impl ValType {
@@ -23,6 +43,55 @@ impl ValType {
     /// trampolines): 2 for `v128` (low half first), 1 for every other type.
     pub fn slots(self) -> usize {
         if self == ValType::V128 { 2 } else { 1 }
+    }
+
+    /// The value type of a reference type, normalised: `(ref null func)` is [`ValType::FuncRef`],
+    /// `(ref null extern)` is [`ValType::ExternRef`].
+    pub fn reference(nullable: bool, heap: HeapType) -> ValType {
+        match (nullable, heap) {
+            (true, HeapType::Func) => ValType::FuncRef,
+            (true, HeapType::Extern) => ValType::ExternRef,
+            _ => ValType::Ref(RefType { nullable, heap }),
+        }
+    }
+
+    /// Whether values of this type are references to functions (possibly null).
+    pub fn is_func_ref(self) -> bool {
+        match self {
+            ValType::FuncRef => true,
+            ValType::Ref(r) => r.heap != HeapType::Extern,
+            _ => false,
+        }
+    }
+
+    /// Whether this is a reference type (function or extern).
+    pub fn is_ref(self) -> bool {
+        matches!(self, ValType::FuncRef | ValType::ExternRef | ValType::Ref(_))
+    }
+
+    /// Whether the type has a default value (`null` or zero): everything but non-nullable
+    /// references.
+    pub fn defaultable(self) -> bool {
+        !matches!(self, ValType::Ref(RefType { nullable: false, .. }))
+    }
+
+    /// Whether a value of type `self` may be used where `other` is expected (Wasm 3.0 subtyping
+    /// without GC: a concrete function type is a subtype of `func`, non-null of nullable).
+    /// `Type` indices must be in the same index space (one module, or canonical ids).
+    pub fn matches(self, other: ValType) -> bool {
+        let as_ref = |t: ValType| match t {
+            ValType::FuncRef => Some(RefType { nullable: true, heap: HeapType::Func }),
+            ValType::ExternRef => Some(RefType { nullable: true, heap: HeapType::Extern }),
+            ValType::Ref(r) => Some(r),
+            _ => None,
+        };
+        match (as_ref(self), as_ref(other)) {
+            (Some(a), Some(b)) => {
+                let heap = a.heap == b.heap || (matches!(a.heap, HeapType::Type(_)) && b.heap == HeapType::Func);
+                heap && (b.nullable || !a.nullable)
+            }
+            _ => self == other,
+        }
     }
 }
 

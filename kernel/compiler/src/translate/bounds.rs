@@ -24,19 +24,20 @@ pub fn heap_flags() -> MemFlagsData {
         .with_trap_code(Some(TrapKind::MemoryOutOfBounds.code()))
 }
 
-/// Native address of the `size`-byte access at Wasm address `index + offset`, after whatever
-/// check the bounds mode requires.
-pub fn heap_addr(env: &FuncEnv, b: &mut FunctionBuilder, index: Value, offset: u64, size: u32) -> Value {
+/// Native address of the `size`-byte access at Wasm address `index + offset` of memory `mem`,
+/// after whatever check the bounds mode requires. Every memory has its own reservation (guard
+/// mode) and its own length (explicit mode).
+pub fn heap_addr(env: &FuncEnv, b: &mut FunctionBuilder, mem: u32, index: Value, offset: u64, size: u32) -> Value {
     let index = b.ins().uextend(types::I64, index);
     if env.bounds == BoundsChecks::Explicit {
-        let memory = env.vmctx_field(b, vmctx::MEMORY);
+        let memory = env.memory_ptr(b, mem);
         let length = b.ins().load(types::I64, trusted(), memory, vmctx::memory::LENGTH);
         // offset < 2^32 and index < 2^32, so the sum cannot wrap in 64 bits.
         let end = b.ins().iadd_imm_u(index, (offset + u64::from(size)) as i64);
         let oob = b.ins().icmp(IntCC::UnsignedGreaterThan, end, length);
         b.ins().trapnz(oob, TrapKind::MemoryOutOfBounds.code());
     }
-    let base = env.vmctx_field(b, vmctx::HEAP_BASE);
+    let base = env.memory_base(b, mem);
     let addr = b.ins().iadd(base, index);
     if offset == 0 { addr } else { b.ins().iadd_imm_u(addr, offset as i64) }
 }

@@ -13,13 +13,19 @@ fn push_results(b: &mut FunctionBuilder, st: &mut State, inst: cranelift_codegen
     st.stack.extend(results);
 }
 
-/// Calls through a `VMFuncRef` pointer: loads its code address and callee vmctx.
-fn call_funcref(env: &mut FuncEnv, b: &mut FunctionBuilder, st: &mut State, funcref: Value, type_index: u32, args: Vec<Value>) {
+/// The code address of a `VMFuncRef`, and its callee vmctx prepended to `args`.
+pub fn funcref_target(b: &mut FunctionBuilder, funcref: Value, args: Vec<Value>) -> (Value, Vec<Value>) {
     let code = b.ins().load(types::I64, trusted().with_readonly(), funcref, vmctx::funcref::CODE);
     let callee_vmctx = b.ins().load(types::I64, trusted().with_readonly(), funcref, vmctx::funcref::VMCTX);
-    let sig = env.sig_ref(b, type_index);
     let mut all = alloc::vec![callee_vmctx];
     all.extend(args);
+    (code, all)
+}
+
+/// Calls through a `VMFuncRef` pointer: loads its code address and callee vmctx.
+pub fn call_funcref(env: &mut FuncEnv, b: &mut FunctionBuilder, st: &mut State, funcref: Value, type_index: u32, args: Vec<Value>) {
+    let (code, all) = funcref_target(b, funcref, args);
+    let sig = env.sig_ref(b, type_index);
     let inst = b.ins().call_indirect(sig, code, &all);
     push_results(b, st, inst);
 }
@@ -44,6 +50,13 @@ pub fn call_indirect(env: &mut FuncEnv, b: &mut FunctionBuilder, st: &mut State,
     let index = st.pop();
     let n = env.info.types[type_index as usize].params.len();
     let args = st.pop_n(n);
+    let funcref = checked_table_funcref(env, b, type_index, table, index);
+    call_funcref(env, b, st, funcref, type_index, args);
+}
+
+/// The funcref at `index` of `table`, after the checks of `call_indirect`: in bounds, not null,
+/// of the canonical signature of `type_index`.
+pub fn checked_table_funcref(env: &mut FuncEnv, b: &mut FunctionBuilder, type_index: u32, table: u32, index: Value) -> Value {
     let addr = element_addr(env, b, table, index, TrapKind::UndefinedElement);
     let funcref = b.ins().load(types::I64, trusted(), addr, 0);
     b.ins().trapz(funcref, TrapKind::UninitializedElement.code());
@@ -57,5 +70,5 @@ pub fn call_indirect(env: &mut FuncEnv, b: &mut FunctionBuilder, st: &mut State,
     );
     let mismatch = b.ins().icmp(IntCC::NotEqual, actual, expected);
     b.ins().trapnz(mismatch, TrapKind::IndirectCallTypeMismatch.code());
-    call_funcref(env, b, st, funcref, type_index, args);
+    funcref
 }

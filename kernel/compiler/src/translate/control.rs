@@ -11,7 +11,7 @@ use cranelift_codegen::ir::{Block, BlockArg, InstBuilder, JumpTableData, Value};
 use cranelift_frontend::FunctionBuilder;
 use wasmparser::BlockType;
 
-fn args(values: &[Value]) -> Vec<BlockArg> {
+pub fn args(values: &[Value]) -> Vec<BlockArg> {
     values.iter().map(|v| BlockArg::Value(*v)).collect()
 }
 
@@ -125,7 +125,7 @@ pub fn end(b: &mut FunctionBuilder, st: &mut State) -> Option<Frame> {
 
 /// The block a branch to `depth` jumps to and how many values it carries; a branch to a block
 /// or `if` (not a loop) makes that frame's exit reachable.
-fn branch_to(st: &mut State, depth: u32) -> (Block, usize) {
+pub fn branch_to(st: &mut State, depth: u32) -> (Block, usize) {
     let frame = st.frame_mut(depth);
     if !matches!(frame.kind, FrameKind::Loop { .. }) {
         frame.exit_reached = true;

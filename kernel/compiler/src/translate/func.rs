@@ -39,8 +39,7 @@ pub fn translate_function(
     fctx: &mut FunctionBuilderContext,
 ) -> Result<Function> {
     let sig = info.func_sig(func);
-    let call_conv = isa.default_call_conv();
-    let mut function = Function::with_name_signature(UserFuncName::user(0, func), wasm_signature(sig, call_conv));
+    let mut function = Function::with_name_signature(UserFuncName::user(0, func), wasm_signature(sig));
     set_stack_limit(&mut function);
     let body_reader = FunctionBody::new(BinaryReader::new(&wasm[body.clone()], body.start as u64));
     let mut builder = FunctionBuilder::new(&mut function, fctx);
@@ -83,7 +82,7 @@ pub fn translate_function(
     control::push_frame(&mut state, FrameKind::Block, exit, 0, sig.results.len());
 
     let mut t = Translator {
-        env: FuncEnv::new(info, bounds, call_conv, vmctx),
+        env: FuncEnv::new(info, bounds, isa.default_call_conv(), vmctx),
         builder,
         state,
         locals: Locals { vars },

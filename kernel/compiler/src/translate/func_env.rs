@@ -19,7 +19,7 @@ use cranelift_frontend::FunctionBuilder;
 pub fn clif_type(t: ValType) -> Type {
     match t {
         ValType::I32 => types::I32,
-        ValType::I64 | ValType::FuncRef | ValType::ExternRef => types::I64,
+        ValType::I64 | ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => types::I64,
         ValType::F32 => types::F32,
         ValType::F64 => types::F64,
         // v128 is always I8X16 between operators; SIMD operators bitcast to their lane type.
@@ -27,9 +27,15 @@ pub fn clif_type(t: ValType) -> Type {
     }
 }
 
-/// The native signature of a Wasm function: `(vmctx, params...) -> results`.
-pub fn wasm_signature(sig: &Sig, call_conv: CallConv) -> Signature {
-    let mut s = Signature::new(call_conv);
+/// The calling convention of every Wasm-callable function (compiled functions and host
+/// trampolines): Cranelift's `tail`, the one that supports `return_call`. Only the entry
+/// trampolines and calls to builtins and host callbacks use the platform's System V convention.
+pub const WASM_CALL_CONV: CallConv = CallConv::Tail;
+
+/// The native signature of a Wasm function: `(vmctx, params...) -> results`, in
+/// [`WASM_CALL_CONV`].
+pub fn wasm_signature(sig: &Sig) -> Signature {
+    let mut s = Signature::new(WASM_CALL_CONV);
     s.params.push(AbiParam::special(types::I64, ArgumentPurpose::VMContext));
     s.params.extend(sig.params.iter().map(|t| AbiParam::new(clif_type(*t))));
     s.returns.extend(sig.results.iter().map(|t| AbiParam::new(clif_type(*t))));
@@ -44,7 +50,8 @@ pub fn trusted() -> MemFlagsData {
 pub struct FuncEnv<'m> {
     pub info: &'m ModuleInfo,
     pub bounds: BoundsChecks,
-    pub call_conv: CallConv,
+    /// The platform's convention, for builtins (Rust functions of the embedder).
+    pub native_call_conv: CallConv,
     pub vmctx: Value,
     sig_refs: BTreeMap<u32, SigRef>,
     func_refs: BTreeMap<u32, FuncRef>,
@@ -52,11 +59,11 @@ pub struct FuncEnv<'m> {
 }
 
 impl<'m> FuncEnv<'m> {
-    pub fn new(info: &'m ModuleInfo, bounds: BoundsChecks, call_conv: CallConv, vmctx: Value) -> Self {
+    pub fn new(info: &'m ModuleInfo, bounds: BoundsChecks, native_call_conv: CallConv, vmctx: Value) -> Self {
         FuncEnv {
             info,
             bounds,
-            call_conv,
+            native_call_conv,
             vmctx,
             sig_refs: BTreeMap::new(),
             func_refs: BTreeMap::new(),
@@ -76,12 +83,26 @@ impl<'m> FuncEnv<'m> {
         b.ins().load(types::I64, trusted().with_readonly().with_can_move(), array, offset)
     }
 
+    /// The `VMMemory` pointer of memory `mem` (memory 0 has its own vmctx field).
+    pub fn memory_ptr(&self, b: &mut FunctionBuilder, mem: u32) -> Value {
+        if mem == 0 { self.vmctx_field(b, vmctx::MEMORY) } else { self.vmctx_array_entry(b, vmctx::MEMORIES, mem) }
+    }
+
+    /// The base address of memory `mem` (fixed for the memory's life).
+    pub fn memory_base(&self, b: &mut FunctionBuilder, mem: u32) -> Value {
+        if mem == 0 {
+            return self.vmctx_field(b, vmctx::HEAP_BASE);
+        }
+        let memory = self.memory_ptr(b, mem);
+        b.ins().load(types::I64, trusted().with_readonly().with_can_move(), memory, vmctx::memory::BASE)
+    }
+
     /// Signature reference for module type `type_index`.
     pub fn sig_ref(&mut self, b: &mut FunctionBuilder, type_index: u32) -> SigRef {
         if let Some(r) = self.sig_refs.get(&type_index) {
             return *r;
         }
-        let sig = wasm_signature(&self.info.types[type_index as usize], self.call_conv);
+        let sig = wasm_signature(&self.info.types[type_index as usize]);
         let r = b.import_signature(sig);
         self.sig_refs.insert(type_index, r);
         r
@@ -110,7 +131,7 @@ impl<'m> FuncEnv<'m> {
             Some(s) => *s,
             None => {
                 let (params, results) = which.signature();
-                let mut s = Signature::new(self.call_conv);
+                let mut s = Signature::new(self.native_call_conv);
                 s.params.push(AbiParam::special(types::I64, ArgumentPurpose::VMContext));
                 s.params.extend(params.iter().map(|t| AbiParam::new(clif_type(*t))));
                 s.returns.extend(results.iter().map(|t| AbiParam::new(clif_type(*t))));

@@ -6,7 +6,7 @@ use super::state::State;
 use crate::env::{builtins::Builtin, traps::TrapKind, vmctx};
 use cranelift_codegen::ir::{InstBuilder, Type, Value, types};
 use cranelift_frontend::FunctionBuilder;
-use wasmparser::MemArg;
+use wasmparser::{MemArg, MemArgTarget};
 
 /// How a load widens its value.
 #[derive(Clone, Copy)]
@@ -16,10 +16,18 @@ pub enum Ext {
     Sign,
 }
 
+/// The memory a load or store names (array targets are GC, refused by validation).
+pub fn memory_index(m: &MemArg) -> u32 {
+    match m.target {
+        MemArgTarget::Memory(i) => i,
+        MemArgTarget::Array(_) => unreachable!("validated: GC array accesses are refused"),
+    }
+}
+
 /// `result_ty.load{bits}{ext}`: loads `bits` bits and widens them to `result_ty`.
 pub fn load(env: &FuncEnv, b: &mut FunctionBuilder, st: &mut State, m: &MemArg, ty: Type, bits: u32, ext: Ext) {
     let index = st.pop();
-    let addr = heap_addr(env, b, index, m.offset, bits / 8);
+    let addr = heap_addr(env, b, memory_index(m), index, m.offset, bits / 8);
     let f = heap_flags();
     let v = match (ext, bits) {
         (Ext::None, _) => b.ins().load(ty, f, addr, 0),
@@ -36,7 +44,7 @@ pub fn load(env: &FuncEnv, b: &mut FunctionBuilder, st: &mut State, m: &MemArg, 
 /// Stores the low `bits` bits of the top value.
 pub fn store(env: &FuncEnv, b: &mut FunctionBuilder, st: &mut State, m: &MemArg, bits: u32) {
     let (index, value) = st.pop2();
-    let addr = heap_addr(env, b, index, m.offset, bits / 8);
+    let addr = heap_addr(env, b, memory_index(m), index, m.offset, bits / 8);
     let f = heap_flags();
     let full = b.func.dfg.value_type(value).bits();
     match bits {
@@ -47,8 +55,12 @@ pub fn store(env: &FuncEnv, b: &mut FunctionBuilder, st: &mut State, m: &MemArg,
     };
 }
 
-pub fn size(env: &FuncEnv, b: &mut FunctionBuilder, st: &mut State) {
-    let memory = env.vmctx_field(b, vmctx::MEMORY);
+fn i32c(b: &mut FunctionBuilder, v: u32) -> Value {
+    b.ins().iconst(types::I32, i64::from(v))
+}
+
+pub fn size(env: &FuncEnv, b: &mut FunctionBuilder, st: &mut State, mem: u32) {
+    let memory = env.memory_ptr(b, mem);
     let length = b.ins().load(types::I64, trusted(), memory, vmctx::memory::LENGTH);
     let pages = b.ins().ushr_imm_u(length, 16);
     let v = b.ins().ireduce(types::I32, pages);
@@ -59,9 +71,10 @@ fn builtin(env: &mut FuncEnv, b: &mut FunctionBuilder, which: Builtin, args: &[V
     env.call_builtin(b, which, args).expect("builtin has a result")
 }
 
-pub fn grow(env: &mut FuncEnv, b: &mut FunctionBuilder, st: &mut State) {
+pub fn grow(env: &mut FuncEnv, b: &mut FunctionBuilder, st: &mut State, mem: u32) {
     let delta = st.pop();
-    let v = builtin(env, b, Builtin::MemoryGrow, &[delta]);
+    let m = i32c(b, mem);
+    let v = builtin(env, b, Builtin::MemoryGrow, &[m, delta]);
     st.push(v);
 }
 
@@ -71,20 +84,22 @@ fn checked(env: &mut FuncEnv, b: &mut FunctionBuilder, which: Builtin, args: &[V
     b.ins().trapnz(status, TrapKind::MemoryOutOfBounds.code());
 }
 
-pub fn fill(env: &mut FuncEnv, b: &mut FunctionBuilder, st: &mut State) {
+pub fn fill(env: &mut FuncEnv, b: &mut FunctionBuilder, st: &mut State, mem: u32) {
     let (dst, val, len) = st.pop3();
-    checked(env, b, Builtin::MemoryFill, &[dst, val, len]);
+    let m = i32c(b, mem);
+    checked(env, b, Builtin::MemoryFill, &[m, dst, val, len]);
 }
 
-pub fn copy(env: &mut FuncEnv, b: &mut FunctionBuilder, st: &mut State) {
+pub fn copy(env: &mut FuncEnv, b: &mut FunctionBuilder, st: &mut State, dst_mem: u32, src_mem: u32) {
     let (dst, src, len) = st.pop3();
-    checked(env, b, Builtin::MemoryCopy, &[dst, src, len]);
+    let (d, s) = (i32c(b, dst_mem), i32c(b, src_mem));
+    checked(env, b, Builtin::MemoryCopy, &[d, s, dst, src, len]);
 }
 
-pub fn init(env: &mut FuncEnv, b: &mut FunctionBuilder, st: &mut State, segment: u32) {
+pub fn init(env: &mut FuncEnv, b: &mut FunctionBuilder, st: &mut State, mem: u32, segment: u32) {
     let (dst, src, len) = st.pop3();
-    let seg = b.ins().iconst(types::I32, i64::from(segment));
-    checked(env, b, Builtin::MemoryInit, &[seg, dst, src, len]);
+    let (m, seg) = (i32c(b, mem), i32c(b, segment));
+    checked(env, b, Builtin::MemoryInit, &[m, seg, dst, src, len]);
 }
 
 pub fn data_drop(env: &mut FuncEnv, b: &mut FunctionBuilder, segment: u32) {

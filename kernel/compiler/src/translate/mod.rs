@@ -8,12 +8,14 @@ mod func_env;
 mod memory;
 mod numeric;
 mod ops;
+mod refs;
 mod simd;
 mod simd_lanes;
 mod state;
 mod tables;
+mod tail;
 mod variables;
 
 pub use bounds::GUARD_RESERVATION;
 pub use func::translate_function;
-pub use func_env::{clif_type, wasm_signature};
+pub use func_env::{WASM_CALL_CONV, clif_type, wasm_signature};

@@ -2,7 +2,7 @@
 
 use super::func::Translator;
 use super::memory::Ext;
-use super::{calls, control, memory, numeric as n, simd, tables, variables};
+use super::{calls, control, memory, numeric as n, refs, simd, tables, tail, variables};
 use crate::error::Result;
 use cranelift_codegen::ir::Opcode as Op;
 use cranelift_codegen::ir::condcodes::{FloatCC as F, IntCC as I};
@@ -39,6 +39,12 @@ pub fn translate(t: &mut Translator, op: &O, off: u64) -> Result<()> {
         O::Return => control::return_(b, st),
         O::Call { function_index } => calls::call(env, b, st, function_index),
         O::CallIndirect { type_index, table_index } => calls::call_indirect(env, b, st, type_index, table_index),
+        O::ReturnCall { function_index } => tail::return_call(env, b, st, function_index),
+        O::ReturnCallIndirect { type_index, table_index } => tail::return_call_indirect(env, b, st, type_index, table_index),
+        O::CallRef { type_index } => refs::call_ref(env, b, st, type_index),
+        O::ReturnCallRef { type_index } => refs::return_call_ref(env, b, st, type_index),
+        O::BrOnNull { relative_depth } => refs::br_on_null(b, st, relative_depth),
+        O::BrOnNonNull { relative_depth } => refs::br_on_non_null(b, st, relative_depth),
         O::Drop => {
             st.pop();
         }
@@ -71,11 +77,11 @@ pub fn translate(t: &mut Translator, op: &O, off: u64) -> Result<()> {
         O::I32Store8 { ref memarg } | O::I64Store8 { ref memarg } => memory::store(env, b, st, memarg, 8),
         O::I32Store16 { ref memarg } | O::I64Store16 { ref memarg } => memory::store(env, b, st, memarg, 16),
         O::I64Store32 { ref memarg } => memory::store(env, b, st, memarg, 32),
-        O::MemorySize { .. } => memory::size(env, b, st),
-        O::MemoryGrow { .. } => memory::grow(env, b, st),
-        O::MemoryFill { .. } => memory::fill(env, b, st),
-        O::MemoryCopy { .. } => memory::copy(env, b, st),
-        O::MemoryInit { data_index, .. } => memory::init(env, b, st, data_index),
+        O::MemorySize { mem } => memory::size(env, b, st, mem),
+        O::MemoryGrow { mem } => memory::grow(env, b, st, mem),
+        O::MemoryFill { mem } => memory::fill(env, b, st, mem),
+        O::MemoryCopy { dst_mem, src_mem } => memory::copy(env, b, st, dst_mem, src_mem),
+        O::MemoryInit { data_index, mem } => memory::init(env, b, st, mem, data_index),
         O::DataDrop { data_index } => memory::data_drop(env, b, data_index),
 
         // Tables and references.
@@ -90,6 +96,7 @@ pub fn translate(t: &mut Translator, op: &O, off: u64) -> Result<()> {
         O::RefNull { .. } => tables::ref_null(b, st),
         O::RefIsNull => tables::ref_is_null(b, st),
         O::RefFunc { function_index } => tables::ref_func(env, b, st, function_index),
+        O::RefAsNonNull => refs::ref_as_non_null(b, st),
 
         // Constants.
         O::I32Const { value } => n::const_i(b, st, I32, i64::from(value)),

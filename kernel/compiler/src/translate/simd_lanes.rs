@@ -6,6 +6,7 @@
 //! ([`push`]). Vector-to-vector bitcasts cost nothing on x86 (same XMM register).
 
 use super::bounds::{heap_addr, heap_flags};
+use super::memory::memory_index;
 use super::func_env::FuncEnv;
 use super::state::State;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -179,7 +180,7 @@ pub fn load(env: &FuncEnv, b: &mut FunctionBuilder, st: &mut State, m: &MemArg, 
     let f = heap_flags();
     let v = match access {
         Access::Extend(op) => {
-            let addr = heap_addr(env, b, index, m.offset, 8);
+            let addr = heap_addr(env, b, memory_index(m), index, m.offset, 8);
             match op {
                 Opcode::Sload8x8 => b.ins().sload8x8(f, addr, 0),
                 Opcode::Uload8x8 => b.ins().uload8x8(f, addr, 0),
@@ -190,12 +191,12 @@ pub fn load(env: &FuncEnv, b: &mut FunctionBuilder, st: &mut State, m: &MemArg, 
             }
         }
         Access::Splat(lane) => {
-            let addr = heap_addr(env, b, index, m.offset, lane.bytes());
+            let addr = heap_addr(env, b, memory_index(m), index, m.offset, lane.bytes());
             let x = b.ins().load(lane, f, addr, 0);
             b.ins().splat(vector_of(lane), x)
         }
         Access::Zero(lane) => {
-            let addr = heap_addr(env, b, index, m.offset, lane.bytes());
+            let addr = heap_addr(env, b, memory_index(m), index, m.offset, lane.bytes());
             let x = b.ins().load(lane, f, addr, 0);
             b.ins().scalar_to_vector(vector_of(lane), x)
         }
@@ -207,7 +208,7 @@ pub fn load(env: &FuncEnv, b: &mut FunctionBuilder, st: &mut State, m: &MemArg, 
 pub fn load_lane(env: &FuncEnv, b: &mut FunctionBuilder, st: &mut State, m: &MemArg, lane_ty: Type, lane: u8) {
     let vector = pop(b, st, vector_of(lane_ty));
     let index = st.pop();
-    let addr = heap_addr(env, b, index, m.offset, lane_ty.bytes());
+    let addr = heap_addr(env, b, memory_index(m), index, m.offset, lane_ty.bytes());
     let x = b.ins().load(lane_ty, heap_flags(), addr, 0);
     let v = b.ins().insertlane(vector, x, lane);
     push(b, st, v);
@@ -217,7 +218,7 @@ pub fn load_lane(env: &FuncEnv, b: &mut FunctionBuilder, st: &mut State, m: &Mem
 pub fn store_lane(env: &FuncEnv, b: &mut FunctionBuilder, st: &mut State, m: &MemArg, lane_ty: Type, lane: u8) {
     let vector = pop(b, st, vector_of(lane_ty));
     let index = st.pop();
-    let addr = heap_addr(env, b, index, m.offset, lane_ty.bytes());
+    let addr = heap_addr(env, b, memory_index(m), index, m.offset, lane_ty.bytes());
     let x = b.ins().extractlane(vector, lane);
     b.ins().store(heap_flags(), x, addr, 0);
 }
