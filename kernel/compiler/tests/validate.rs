@@ -29,7 +29,6 @@ fn proposals_outside_scope_are_named() {
     let cases = [
         ("(module (func (result v128) v128.const i64x2 0 0 v128.const i64x2 0 0 i8x16.relaxed_swizzle))", "relaxed-simd"),
         ("(module (memory i64 1))", "memory64"),
-        ("(module (memory 1) (memory 1))", "multi-memory"),
         ("(module (type $s (struct)) (func (result (ref null $s)) ref.null $s))", "gc"),
         ("(module (tag))", "exceptions"),
     ];
@@ -48,6 +47,7 @@ fn wasm3_features_in_scope_are_accepted() {
         "(module (type $t (func)) (table 1 funcref) (func (return_call_indirect (type $t) (i32.const 0))))",
         "(module (type $t (func)) (func (param (ref $t)) (call_ref $t (local.get 0))))",
         "(module (type $t (func)) (func (param (ref null $t)) (return_call_ref $t (ref.as_non_null (local.get 0)))))",
+        "(module (memory 1) (memory 1) (func (memory.copy 1 0 (i32.const 0) (i32.const 0) (i32.const 0))))",
     ] {
         let wasm = wat::parse_str(text).unwrap();
         compile(&wasm, &opts()).unwrap_or_else(|e| panic!("{text}: {e}"));
