@@ -17,6 +17,8 @@ pub struct Options {
     pub programs: Vec<PathBuf>,
     /// `--manifest FRAGMENT`: manifest sections to add.
     pub manifests: Vec<PathBuf>,
+    /// `--tcp-port GUEST=HOST`: port map for the hosted runner's tcpip (`host`).
+    pub tcp_ports: Vec<String>,
     /// Everything after `--`.
     pub passthrough: Vec<String>,
 }
@@ -30,6 +32,7 @@ impl Options {
             timeout: None,
             programs: Vec::new(),
             manifests: Vec::new(),
+            tcp_ports: Vec::new(),
             passthrough: Vec::new(),
         };
         let mut args = args.iter();
@@ -62,6 +65,7 @@ impl Options {
                 }
                 "--program" => options.programs.push(value()?.into()),
                 "--manifest" => options.manifests.push(value()?.into()),
+                "--tcp-port" => options.tcp_ports.push(value()?),
                 "--" => {
                     options.passthrough = args.by_ref().cloned().collect();
                 }

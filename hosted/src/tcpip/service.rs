@@ -7,7 +7,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hayabusa_abi::net::{FOREVER, Request};
+use hayabusa_abi::net::{FOREVER, Request, TCP_LISTEN, UDP_BIND};
 use hayabusa_tasks::native::{Call, NativeTask};
 use rustix::event::{EventfdFlags, PollFd, PollFlags, Timespec, eventfd, poll};
 
@@ -81,7 +81,13 @@ impl Service {
             };
             for item in items {
                 match item {
-                    Incoming::Call(call) => self.start(&mut socks, &mut pending, call),
+                    Incoming::Call(call) => {
+                        // A port a task that ended held is free again for a restarted server.
+                        if matches!(call.kind(), TCP_LISTEN | UDP_BIND) {
+                            sweep(&mut socks, &mut pending, task);
+                        }
+                        self.start(&mut socks, &mut pending, call)
+                    }
                     Incoming::Connected(call, result) => {
                         let caller = call.caller();
                         match result.map_err(|e| io_error(&e)).and_then(|s| socks.add_stream(caller, s)) {
@@ -93,15 +99,11 @@ impl Service {
             }
             if swept.elapsed() >= SWEEP {
                 swept = Instant::now();
-                for t in socks.tasks() {
-                    if !task.alive(t) {
-                        socks.drop_task(t);
-                    }
-                }
-                pending.retain(|p| task.alive(p.call.caller()));
+                sweep(&mut socks, &mut pending, task);
             }
             let now = Instant::now();
             pending = pending.into_iter().filter_map(|p| retry(&mut socks, p, now)).collect();
+            socks.linger(now);
             // Sleep until a call comes, a kept request's socket is ready, a WAIT times out, or
             // the next sweep.
             let mut timeout = SWEEP;
@@ -110,7 +112,12 @@ impl Service {
                     timeout = timeout.min(d.saturating_duration_since(now));
                 }
             }
+            let (lingering, linger_until) = socks.lingering();
+            if let Some(d) = linger_until {
+                timeout = timeout.min(d.saturating_duration_since(now));
+            }
             let mut fds = vec![PollFd::new(&self.wake, PollFlags::IN)];
+            fds.extend(lingering.into_iter().map(|fd| PollFd::from_borrowed_fd(fd, PollFlags::IN)));
             for p in &pending {
                 if let Ok(request) = Request::parse(p.call.kind(), p.call.payload()) {
                     for (fd, flags) in socks.interest(p.call.caller(), &request) {
@@ -156,6 +163,16 @@ impl Service {
             pending.push(p);
         }
     }
+}
+
+/// Closes the sockets of tasks that ended and forgets their kept requests.
+fn sweep(socks: &mut Sockets, pending: &mut Vec<Pending>, task: &NativeTask<Hosted>) {
+    for t in socks.tasks() {
+        if !task.alive(t) {
+            socks.drop_task(t);
+        }
+    }
+    pending.retain(|p| task.alive(p.call.caller()));
 }
 
 /// Attempts a kept request again: `None` once it is answered.

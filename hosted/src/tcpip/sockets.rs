@@ -3,7 +3,8 @@
 //! it and tries again when poll(2) says the socket is ready).
 use std::collections::HashMap;
 use std::io::{ErrorKind, Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpListener, TcpStream, UdpSocket};
+use std::net::{Ipv4Addr, Shutdown, SocketAddr, SocketAddrV4, TcpListener, TcpStream, UdpSocket};
+use std::time::{Duration, Instant};
 use std::os::fd::{AsFd, BorrowedFd};
 
 use hayabusa_abi::Error;
@@ -51,7 +52,16 @@ struct Owned {
 #[derive(Default)]
 pub struct Sockets {
     tasks: HashMap<TaskId, Owned>,
+    /// Closed connections still delivering what was sent: their side is shut down, and what
+    /// the peer still sends is read and dropped (closing a socket with unread input would reset
+    /// the connection and lose the last response) until the peer closes or [`LINGER`] passed.
+    lingering: Vec<(TcpStream, Instant)>,
 }
+
+/// How long a closed connection waits for its peer to close.
+pub const LINGER: Duration = Duration::from_secs(2);
+/// Closed connections kept lingering at most (beyond, they are closed at once).
+const MAX_LINGERING: usize = 1024;
 
 impl Sockets {
     pub fn get(&self, task: TaskId, id: SocketId) -> Result<&Sock, Error> {
@@ -83,6 +93,42 @@ impl Sockets {
     /// The tasks that hold sockets.
     pub fn tasks(&self) -> Vec<TaskId> {
         self.tasks.keys().copied().collect()
+    }
+
+    /// Closes `socket` of `task`; a connection lingers (see [`Sockets::lingering`]).
+    fn close(&mut self, task: TaskId, socket: SocketId) -> Result<(), Error> {
+        match self.tasks.get_mut(&task).and_then(|o| o.socks.remove(&socket)).ok_or(Error::BadArgument)? {
+            Sock::Stream(stream) if self.lingering.len() < MAX_LINGERING => {
+                if stream.shutdown(Shutdown::Write).is_ok() {
+                    self.lingering.push((stream, Instant::now() + LINGER));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Reads and drops what lingering connections received; closes those done.
+    pub fn linger(&mut self, now: Instant) {
+        let mut sink = [0u8; 4096];
+        self.lingering.retain(|(stream, deadline)| {
+            let mut stream: &TcpStream = stream;
+            now < *deadline
+                && loop {
+                    match stream.read(&mut sink) {
+                        Ok(0) => break false,
+                        Ok(_) => {}
+                        Err(e) if e.kind() == ErrorKind::WouldBlock => break true,
+                        Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                        Err(_) => break false,
+                    }
+                }
+        });
+    }
+
+    /// The lingering connections' descriptors and the earliest deadline among them.
+    pub fn lingering(&self) -> (Vec<BorrowedFd<'_>>, Option<Instant>) {
+        (self.lingering.iter().map(|(s, _)| s.as_fd()).collect(), self.lingering.iter().map(|(_, d)| *d).min())
     }
 
     /// Closes every socket of `task`.
@@ -253,10 +299,7 @@ pub fn attempt(socks: &mut Sockets, task: TaskId, request: &Request, sent: &mut 
             };
             return done(result, nonblock);
         }
-        Request::Close { socket } => match socks.tasks.get_mut(&task).and_then(|o| o.socks.remove(&socket)) {
-            Some(_) => Ok(Vec::new()),
-            None => Err(Error::BadArgument),
-        },
+        Request::Close { socket } => socks.close(task, socket).map(|()| Vec::new()),
         Request::LocalAddr { socket } => {
             socks.get(task, socket).and_then(|s| s.local_addr().map_err(|e| io_error(&e))).map(|a| addr_of(a, true).encode().to_vec())
         }

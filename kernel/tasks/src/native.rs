@@ -274,7 +274,9 @@ pub fn call<S: System>(mut table: Guard<'_, S, Table<S>>, ctl: &Ctl<S>, mem: &Me
     t.natives.waits.insert(ctl.id, (dst, token));
     let call = Call { caller: ctl.id, server: dst, token, kind: header.kind, payload, answered: false, _system: PhantomData };
     t.natives.inboxes.get_mut(&dst).expect("a native task").push_back(call);
-    if let Some(server) = t.tasks.get(dst) {
+    if let Some(server) = t.tasks.get_mut(dst) {
+        // `services` counts them with the switch path's: the same kind of round trip.
+        server.switch_calls += 1;
         S::wake(server.thread);
     }
     drop(table);
