@@ -135,6 +135,7 @@ fn probe(tools: &Tools, work_dir: &Path) -> Result<(), String> {
         work_dir: work_dir.to_path_buf(),
         terminal: false,
         capture_stderr: true,
+        net: None,
     };
     let mut vm = Vm::spawn(&config).map_err(|e| e.to_string())?;
     let (tx, rx) = std::sync::mpsc::channel();

@@ -18,7 +18,7 @@ pub use error::Error;
 pub use image::{build_image, write_ramdisk};
 pub use install::{Tools, apt_install, ensure_tools};
 pub use outcome::Outcome;
-pub use qemu::{Vm, VmConfig};
+pub use qemu::{Net, Vm, VmConfig};
 pub use session::{Session, SessionError};
 
 /// The kernel's console prompt; input is only sent after it appears.

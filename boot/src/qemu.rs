@@ -24,6 +24,22 @@ pub struct VmConfig {
     pub terminal: bool,
     /// With pipes: capture QEMU's stderr instead of passing it through.
     pub capture_stderr: bool,
+    /// A virtio-net NIC on QEMU's user network, or none.
+    pub net: Option<Net>,
+}
+
+/// The VM's NIC: virtio-net on QEMU's user network (the guest is 10.0.2.15, the host 10.0.2.2).
+#[derive(Clone, Debug, Default)]
+pub struct Net {
+    /// Host TCP port forwarded (on 127.0.0.1) to the guest's port 80.
+    pub http_port: Option<u16>,
+}
+
+impl Net {
+    fn args(&self) -> [String; 4] {
+        let forward = self.http_port.map(|port| format!(",hostfwd=tcp:127.0.0.1:{port}-:80")).unwrap_or_default();
+        ["-netdev".into(), format!("user,id=net0{forward}"), "-device".into(), "virtio-net-pci,netdev=net0".into()]
+    }
 }
 
 impl VmConfig {
@@ -37,8 +53,12 @@ impl VmConfig {
         push(self.accel.qemu_name());
         push("-cpu");
         push(self.accel.cpu_model());
-        for arg in ["-m", "512M", "-smp", "1", "-display", "none", "-nic", "none"] {
+        for arg in ["-m", "512M", "-smp", "1", "-display", "none"] {
             push(arg);
+        }
+        match &self.net {
+            Some(net) => net.args().iter().for_each(|a| push(a)),
+            None => ["-nic", "none"].iter().for_each(|a| push(a)),
         }
         for arg in ["-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"] {
             push(arg);

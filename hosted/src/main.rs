@@ -94,6 +94,7 @@ fn main() -> ExitCode {
         eprintln!("hayabusa-host: {e}");
         return ExitCode::from(1);
     }
+    threads::start_notes();
     hayabusa_tasks::start_boot_tasks::<Hosted>();
     if let Mode::Bench { rounds, cpus, rows, .. } = &mode {
         let placement = if *cpus == 1 { "one CPU" } else { "two CPUs" };

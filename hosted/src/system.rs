@@ -138,8 +138,8 @@ impl System for Hosted {
         programs::file(file)
     }
 
-    fn compile(wasm: &'static [u8]) -> Result<(CompiledModule, u64), CompileFailure> {
-        let options = CompileOptions { opt: OptLevel::Speed, cpu: cpu::host_features(), bounds: BoundsChecks::Guard, clock: Some(clock_ns) };
+    fn compile(wasm: &'static [u8], opt: OptLevel) -> Result<(CompiledModule, u64), CompileFailure> {
+        let options = CompileOptions { opt, cpu: cpu::host_features(), bounds: BoundsChecks::Guard, clock: Some(clock_ns) };
         let start = clock_ns();
         let module = hayabusa_compiler::compile(wasm, &options).map_err(|e| CompileFailure::Invalid(e.to_string()))?;
         Ok((module, clock_ns() - start))

@@ -176,3 +176,17 @@ fn ticker() {
         list = KICKS.list.lock().unwrap_or_else(|e| e.into_inner());
     }
 }
+
+/// Starts the thread that fires the tasks' TIMERs every [`TICK`], as the kernel's notes thread
+/// does on its timer's ticks.
+pub fn start_notes() {
+    let spawned = std::thread::Builder::new().name("notes".into()).spawn(|| {
+        loop {
+            std::thread::sleep(TICK);
+            hayabusa_tasks::notify::tick::<crate::system::Hosted>();
+        }
+    });
+    if let Err(e) = spawned {
+        eprintln!("hayabusa-host: no notes thread ({e}): TIMER requests will not fire");
+    }
+}

@@ -68,6 +68,8 @@ pub fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
         None => log::warn!("ramdisk: none"),
     }
     crate::programs::init();
+    crate::device::init();
+    crate::notes::start();
     hayabusa_tasks::start_boot_tasks::<crate::wasm::platform::Kernel>();
 
     let stats = mm::stats();

@@ -8,7 +8,10 @@ use core::fmt;
 use hayabusa_compiler::{BoundsChecks, CompiledModule, OptLevel};
 use hayabusa_manifest::Manifest;
 use hayabusa_runtime::CallStack;
-use hayabusa_tasks::{CompileFailure, State, System, ThreadId};
+use alloc::vec::Vec;
+
+use hayabusa_abi::Error;
+use hayabusa_tasks::{CompileFailure, State, System, TaskId, ThreadId};
 
 use crate::arch::cpu::rdtsc;
 use crate::arch::irqlock::IrqSpinlock;
@@ -18,7 +21,7 @@ use crate::sched::{self, thread::STACK_GUARD};
 use crate::wasm::jit::{self, CompileError};
 use crate::wasm::platform::{Kernel, limit_for};
 use crate::wasm::trap;
-use crate::{kprintln, programs, ramdisk, time};
+use crate::{device, kprintln, programs, ramdisk, time};
 
 /// The task layer's state in the kernel.
 static STATE: State<Kernel> = State::new();
@@ -90,8 +93,8 @@ impl System for Kernel {
         ramdisk::get()?.get(file)
     }
 
-    fn compile(wasm: &'static [u8]) -> Result<(CompiledModule, u64), CompileFailure> {
-        jit::compile(wasm, OptLevel::Speed, BoundsChecks::Guard).map_err(|e| match e {
+    fn compile(wasm: &'static [u8], opt: OptLevel) -> Result<(CompiledModule, u64), CompileFailure> {
+        jit::compile(wasm, opt, BoundsChecks::Guard).map_err(|e| match e {
             CompileError::Wasm(e) => CompileFailure::Invalid(alloc::string::ToString::to_string(&e)),
             CompileError::NoStack => CompileFailure::NoMemory,
         })
@@ -121,6 +124,15 @@ impl System for Kernel {
     }
 
     fn kick(_: ThreadId) {}
+
+    fn device_request(task: TaskId, kind: u32, payload: &[u8], memory: &hayabusa_tasks::Memory<Kernel>) -> Result<Vec<u8>, Error> {
+        let linear = device::Linear { base: memory.base() as u64, len: memory.len_bytes() };
+        device::handle(task, kind, payload, linear)
+    }
+
+    fn task_ended(id: TaskId) {
+        device::task_ended(id);
+    }
 
     const ABANDONED: u32 = trap::ABANDONED as u32;
     const GRACE_MS: u64 = trap::GRACE_TICKS as u64 * 1000 / time::TICK_HZ as u64;

@@ -33,7 +33,7 @@ pub fn boot_for(min_secs: u64) -> Session {
         .or_else(|| image.parent().map(PathBuf::from))
         .unwrap_or_default();
     let tools = hayabusa_boot::ensure_tools().unwrap_or_else(|e| panic!("{e}"));
-    let config = VmConfig { tools, accel, image: Some(image), work_dir, terminal: false, capture_stderr: true };
+    let config = VmConfig { tools, accel, image: Some(image), work_dir, terminal: false, capture_stderr: true, net: None };
     Session::start(&config, Duration::from_secs(timeout)).unwrap_or_else(|e| panic!("starting QEMU: {e}"))
 }
 

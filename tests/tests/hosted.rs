@@ -26,6 +26,7 @@ const SCENARIOS: &[(&str, &str)] = &[
     ("badcalls", ""),
     ("deepcall", ""),
     ("pingpong-client", "2000"),
+    ("notes", ""),
     ("membomb", ""),
     ("tablebomb", ""),
     ("tablegrow", ""),

@@ -6,6 +6,8 @@ pub const CONSOLE: &str = "console";
 pub const PINGPONG: &str = "pingpong";
 /// The same pingpong server binary, started with `ipc = switch` in the manifest.
 pub const PINGPONG_SWITCH: &str = "pingpong-switch";
+/// A network interface driver (`servers/virtio-net`): see [`crate::netdev`].
+pub const NETDEV: &str = "netdev";
 /// The TCP/IP service: sockets over IPC (`servers/tcpip`; native on the hosted runner), see
 /// [`crate::net`].
 pub const TCPIP: &str = "tcpip";

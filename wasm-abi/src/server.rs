@@ -89,6 +89,11 @@ pub fn run(name: &str, handler: Handler) -> ! {
                 crate::kernel::exit(e.code());
             }
         };
+        // Notifications are not calls: nobody waits for an answer.
+        if sender == TaskId::KERNEL && msg.kind() == crate::kernel::NOTIFICATION {
+            msg.reset(0);
+            continue;
+        }
         if let Err(e) = handler(sender, &mut msg) {
             msg.set_error(e);
         }

@@ -81,7 +81,7 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
     let accel = options.accel.resolve(&tools, &built.work_dir)?;
     let timeout = options.timeout.unwrap_or(DEFAULT_TIMEOUT);
     let qemu_version = qemu_version(&tools.qemu);
-    let config = VmConfig { tools, accel, image: Some(built.image), work_dir: built.work_dir, terminal: false, capture_stderr: true };
+    let config = VmConfig { tools, accel, image: Some(built.image), work_dir: built.work_dir, terminal: false, capture_stderr: true, net: None };
 
     let command = format!("bench ipc {rounds}");
     let accel_name = match accel {

@@ -98,6 +98,9 @@ OPTIONS:
                        program's default entry. Repeatable. Both are checked before building
                        (usage error, exit 2); a module the kernel cannot compile is reported
                        at `run STEM`.
+    --http-port PORT   run: the VM has a virtio-net NIC on QEMU's user network, with host
+                       127.0.0.1:PORT forwarded to the guest's port 80 (default 8080; 0: no
+                       forwarding)
     -- ARGS            test only: passed to the boot tests' harness (e.g. a name filter)
     -h, --help         Show this help
 

@@ -19,9 +19,14 @@ pub struct Options {
     pub manifests: Vec<PathBuf>,
     /// `--tcp-port GUEST=HOST`: port map for the hosted runner's tcpip (`host`).
     pub tcp_ports: Vec<String>,
+    /// `--http-port PORT`: the host port forwarded to the guest's port 80 (`run`; 0: none).
+    pub http_port: Option<u16>,
     /// Everything after `--`.
     pub passthrough: Vec<String>,
 }
+
+/// `cargo xtask run`'s default `--http-port`.
+pub const DEFAULT_HTTP_PORT: u16 = 8080;
 
 impl Options {
     /// Parses `args`; `allowed` lists the options this subcommand takes (besides `--release`).
@@ -33,6 +38,7 @@ impl Options {
             programs: Vec::new(),
             manifests: Vec::new(),
             tcp_ports: Vec::new(),
+            http_port: Some(DEFAULT_HTTP_PORT),
             passthrough: Vec::new(),
         };
         let mut args = args.iter();
@@ -66,6 +72,13 @@ impl Options {
                 "--program" => options.programs.push(value()?.into()),
                 "--manifest" => options.manifests.push(value()?.into()),
                 "--tcp-port" => options.tcp_ports.push(value()?),
+                "--http-port" => {
+                    let text = value()?;
+                    let port: u16 = text
+                        .parse()
+                        .map_err(|_| Failure::Usage(format!("--http-port takes a port number (0: no forwarding), not `{text}`")))?;
+                    options.http_port = (port != 0).then_some(port);
+                }
                 "--" => {
                     options.passthrough = args.by_ref().cloned().collect();
                 }

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use hayabusa_boot::{Outcome, VmConfig};
+use hayabusa_boot::{Net, Outcome, VmConfig};
 
 use crate::options::Options;
 use crate::{Failure, build};
@@ -14,7 +14,7 @@ const INTERACTIVE_TIMEOUT: Duration = Duration::from_secs(3600);
 const PIPED_TIMEOUT: Duration = Duration::from_secs(120);
 
 pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
-    let options = Options::parse(args, &["--accel", "--timeout", "--program", "--manifest"])?;
+    let options = Options::parse(args, &["--accel", "--timeout", "--program", "--manifest", "--http-port"])?;
     let built = build::build(&options, build::Variant::Run)?;
     let tools = hayabusa_boot::ensure_tools()?;
     let accel = options.accel.resolve(&tools, &built.work_dir)?;
@@ -32,6 +32,7 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
         work_dir: built.work_dir,
         terminal,
         capture_stderr: false,
+        net: Some(Net { http_port: options.http_port }),
     };
     let outcome = hayabusa_boot::run_console(&config, timeout)?;
     match outcome {

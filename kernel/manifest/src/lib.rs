@@ -24,4 +24,4 @@ pub const MAX_TABLE_ELEMENTS: u64 = 10_000_000;
 pub const MIN_STACK: u64 = 128 << 10;
 pub const MAX_STACK: u64 = 64 << 20;
 /// The devices a `device =` line may grant.
-pub const DEVICES: [&str; 1] = ["serial"];
+pub const DEVICES: [&str; 2] = ["serial", "virtio-net"];

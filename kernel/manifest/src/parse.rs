@@ -305,6 +305,6 @@ ipc = switch
     #[test]
     fn error_display() {
         let e = Manifest::parse("[a]\nfile = a\nboot = maybe\n").unwrap_err();
-        assert_eq!(e.to_string(), "manifest line 3: bad value (boot, tasks: yes|no, ipc: auto|switch, device: serial)");
+        assert_eq!(e.to_string(), "manifest line 3: bad value (boot, tasks: yes|no, ipc: auto|switch, device: serial|virtio-net)");
     }
 }

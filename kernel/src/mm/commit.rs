@@ -80,6 +80,11 @@ impl Commit {
         self.mapped += 1;
     }
 
+    /// A promised page mapped earlier was unmapped (its frame freed) while its promise stands.
+    pub fn page_unmapped(&mut self) {
+        self.mapped = self.mapped.saturating_sub(1);
+    }
+
     /// Whether an eager mapping of `frames` frames for a task fits (`free` frames free).
     pub fn may_map_for_task(&self, free: u64, frames: u64) -> bool {
         frames <= self.available(free)

@@ -131,6 +131,32 @@ impl<'a> FrameBitmap<'a> {
         None
     }
 
+    /// Allocates `n` physically contiguous frames (for a device's DMA) and returns the address
+    /// of the first. First fit from the lowest address.
+    pub fn alloc_contiguous(&mut self, n: u64) -> Option<u64> {
+        if n == 0 || n > self.stats.free {
+            return None;
+        }
+        let mut run = 0;
+        for i in 0..self.frames {
+            if self.is_set(i) {
+                run = 0;
+                continue;
+            }
+            run += 1;
+            if run == n {
+                let first = i + 1 - n;
+                for j in first..=i {
+                    self.set(j, true);
+                }
+                self.stats.free -= n;
+                self.stats.allocations += n;
+                return Some((self.first_frame + first) * FRAME_SIZE);
+            }
+        }
+        None
+    }
+
     /// Returns a frame to the allocator.
     pub fn free(&mut self, addr: u64) -> Result<(), FrameError> {
         let i = self.index(addr)?;
@@ -154,6 +180,24 @@ mod tests {
     use super::*;
     use std::vec;
     use std::vec::Vec;
+
+    #[test]
+    fn contiguous_runs_skip_used_frames() {
+        let mut words = Vec::new();
+        let mut b = bitmap(&mut words, 256);
+        b.add_free(0x10_0000, 0x10_0000 + 256 * FRAME_SIZE);
+        let one = b.alloc().unwrap();
+        assert_eq!(one, 0x10_0000);
+        let two = b.alloc().unwrap();
+        b.free(one).unwrap();
+        // Frame 0 is free again but alone: a run of 3 starts after frame 1.
+        assert_eq!(b.alloc_contiguous(3), Some(two + FRAME_SIZE));
+        assert_eq!(b.alloc_contiguous(1), Some(one));
+        assert_eq!(b.stats().free, 256 - 5);
+        assert_eq!(b.alloc_contiguous(252), None, "only 251 frames are free");
+        assert_eq!(b.alloc_contiguous(251), Some(two + 4 * FRAME_SIZE));
+        assert_eq!(b.alloc_contiguous(0), None);
+    }
 
     fn bitmap(words: &mut Vec<u64>, frames: u64) -> FrameBitmap<'_> {
         words.resize(FrameBitmap::words_for(frames), 0);

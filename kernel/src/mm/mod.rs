@@ -6,6 +6,7 @@ pub mod heap;
 pub mod layout;
 pub mod paging;
 pub mod reserve;
+pub mod window;
 
 use core::sync::atomic::{AtomicU64, Ordering};
 

@@ -17,6 +17,11 @@ pub const DATA: PageTableFlags =
 pub const CODE: PageTableFlags = PageTableFlags::PRESENT;
 /// Flags for device registers.
 pub const MMIO: PageTableFlags = DATA.union(PageTableFlags::NO_CACHE).union(PageTableFlags::WRITE_THROUGH);
+/// Marks a page whose frame is not the kernel's to free (device registers mapped into a task's
+/// linear memory): [`PageTables::unmap_range`] unmaps it without freeing or counting it.
+pub const NOT_OURS: PageTableFlags = PageTableFlags::BIT_9;
+/// Device registers inside a task's linear memory.
+pub const MMIO_IN_TASK: PageTableFlags = MMIO.union(NOT_OURS);
 
 /// Why a mapping request failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,6 +74,11 @@ impl PageTables {
         // and that this is its only owner.
         let mapper = unsafe { OffsetPageTable::new(&mut *table, VirtAddr::new(phys_offset)) };
         Self { mapper, phys_offset }
+    }
+
+    /// Where all physical memory is mapped.
+    pub fn phys_offset(&self) -> u64 {
+        self.phys_offset
     }
 
     /// Maps the page at `va` to the frame at `pa`.
@@ -124,8 +134,9 @@ impl PageTables {
         }
     }
 
-    /// Unmaps every 4 KiB page present in `[start, end)` and frees its frame, skipping whole
-    /// absent subtrees, then frees page tables left empty. Returns the number of pages unmapped.
+    /// Unmaps every 4 KiB page present in `[start, end)` and frees its frame (unless marked
+    /// [`NOT_OURS`]), skipping whole absent subtrees, then frees page tables left empty. Returns
+    /// the number of frames freed.
     /// Cost grows with the pages actually mapped, not with the size of the range.
     pub fn unmap_range(&mut self, start: u64, end: u64, frames: &mut FrameBitmap) -> u64 {
         let mut unmapped = 0;
@@ -135,12 +146,15 @@ impl PageTables {
                 Walk::Absent(span) => va = (va & !(span - 1)) + span,
                 Walk::Leaf(entry) => {
                     let pa = entry.addr().as_u64();
+                    let ours = !entry.flags().contains(NOT_OURS);
                     entry.set_unused();
                     ::x86_64::instructions::tlb::flush(VirtAddr::new(va));
-                    if let Err(e) = frames.free(pa) {
-                        log::error!("unmap_range: frame {pa:#x} at {va:#x}: {e:?}");
+                    if ours {
+                        if let Err(e) = frames.free(pa) {
+                            log::error!("unmap_range: frame {pa:#x} at {va:#x}: {e:?}");
+                        }
+                        unmapped += 1;
                     }
-                    unmapped += 1;
                     va += 4096;
                 }
             }

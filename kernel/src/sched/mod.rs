@@ -160,16 +160,34 @@ pub fn block() {
 /// it runs as soon as the waker blocks or yields (an IPC partner is switched to directly, not
 /// after every other ready thread's time slice); preemption still sends every thread to the back.
 pub fn wake(id: ThreadId) {
-    let mut guard = SCHED.lock();
-    let Some(s) = guard.as_mut() else { return };
-    let Some(t) = s.threads.get_mut(&id) else { return };
-    match t.state {
-        State::Blocked => {
-            t.state = State::Ready;
-            s.ready.push_front(id);
+    if let Some(s) = SCHED.lock().as_mut() {
+        s.make_ready(id);
+    }
+}
+
+/// [`wake`] from an interrupt handler: gives up (returns false) instead of spinning when the
+/// scheduler's lock is held, by another CPU or by code this interrupt cannot have interrupted
+/// on this one (every holder keeps interrupts disabled); the caller tries again later.
+pub fn wake_from_interrupt(id: ThreadId) -> bool {
+    let Some(mut guard) = SCHED.try_lock() else { return false };
+    if let Some(s) = guard.as_mut() {
+        s.make_ready(id);
+    }
+    true
+}
+
+impl Scheduler {
+    /// [`wake`]'s work, under the lock.
+    fn make_ready(&mut self, id: ThreadId) {
+        let Some(t) = self.threads.get_mut(&id) else { return };
+        match t.state {
+            State::Blocked => {
+                t.state = State::Ready;
+                self.ready.push_front(id);
+            }
+            State::Dead => {}
+            State::Ready | State::Running => t.wake_pending = true,
         }
-        State::Dead => {}
-        State::Ready | State::Running => t.wake_pending = true,
     }
 }
 

@@ -9,7 +9,7 @@
 //! else reads or writes the server's memory or uses its handler stack, and the caller's own
 //! memory is written by nobody but this import.
 use hayabusa_abi::{Error, Header};
-use hayabusa_ipc::TaskId;
+use hayabusa_ipc::{KERNEL_TASK, TaskId};
 use hayabusa_ipc::message::{Reply, check_reply, deliver};
 use hayabusa_ipc::rendezvous::Effect;
 
@@ -17,7 +17,7 @@ use crate::Memory;
 use crate::endpoint::{Contended, Endpoint};
 use crate::imports::{Cancelled, Outcome, apply, code};
 use crate::memory::with_two;
-use crate::steps;
+use crate::{notify, steps};
 use crate::system::System;
 use crate::table::{self, Ctl, End, Table, as_owner, rouse};
 
@@ -114,7 +114,16 @@ pub fn end_serving<S: System>(t: &mut Table<S>, ep: &Endpoint<S>) {
     task.slot = None;
     task.rdv_thread = task.thread;
     let thread = task.thread;
-    let from_alive = from == 0 || t.alive(from);
+    if notify::pending(t, ep.id, from) {
+        // Notifications came during the call: they are what the receive gets.
+        let result = notify::take(t, ep.id, t.tasks.get(ep.id).map_or(0, |task| task.recv_ptr));
+        if let Some(task) = t.tasks.get_mut(ep.id) {
+            task.slot = result;
+        }
+        S::wake(thread);
+        return;
+    }
+    let from_alive = from == 0 || from == KERNEL_TASK || t.alive(from);
     match t.rdv.recv(ep.id, from, from_alive) {
         Ok(effects) => {
             if effects.as_slice() == [Effect::Block] {

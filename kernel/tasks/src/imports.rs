@@ -25,7 +25,7 @@ use hayabusa_ipc::{KERNEL_TASK, TaskId};
 use crate::memory::{with_bytes, with_two};
 use crate::system::System;
 use crate::table::{self, Ctl, Table};
-use crate::{FuncHandle, Guard, Memory, bench, direct, kernel_requests, links, steps};
+use crate::{FuncHandle, Guard, Memory, bench, direct, kernel_requests, links, notify, steps};
 
 /// The task is being killed: its code must be abandoned.
 pub struct Cancelled;
@@ -278,7 +278,13 @@ fn recv<S: System>(ctl: &Ctl<S>, src: TaskId, ptr: u32) -> Outcome {
     if src == id {
         return Ok(Error::CallSelf.code());
     }
-    let src_alive = src > 0 && t.alive(src);
+    if notify::pending(t, id, src)
+        && let Some(result) = notify::take(t, id, ptr)
+    {
+        return Ok(code(result));
+    }
+    // Task 1 never calls: receiving from it waits for notifications only.
+    let src_alive = src == KERNEL_TASK || (src > 0 && t.alive(src));
     t.tasks.get_mut(id).ok_or(Cancelled)?.recv_ptr = ptr;
     rendezvous_wait(table, ctl, Some(src), |rdv| rdv.recv(id, src, src_alive)).map(code)
 }

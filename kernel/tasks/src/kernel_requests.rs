@@ -1,5 +1,6 @@
 //! Requests to task 1, the kernel (`docs/abi.md`, "Kernel requests"): REGISTER, UPTIME, EXIT,
-//! ARGS, SERIAL_WRITE, SERIAL_READ, TASKS, READ_FILE. Answered at once, on the caller's thread.
+//! ARGS, SERIAL_WRITE, SERIAL_READ, NOTIFY, TIMER, the device requests, which the system
+//! answers, TASKS and READ_FILE. Answered at once, on the caller's thread.
 use alloc::vec::Vec;
 
 use hayabusa_abi::{Error, HEADER_SIZE, Header, MAX_PAYLOAD, kernel};
@@ -7,7 +8,7 @@ use hayabusa_ipc::KERNEL_TASK;
 use hayabusa_ipc::message::read_name;
 
 use crate::imports::{Cancelled, Outcome};
-use crate::links;
+use crate::{links, notify};
 use crate::memory::with_bytes;
 use crate::system::System;
 use crate::table::{self, Ctl, End, wake_all};
@@ -68,6 +69,53 @@ pub fn handle<S: System>(ctl: &Ctl<S>, ptr: u32, header: Header) -> Outcome {
             // Written unlocked: output may take a while.
             S::serial_write(&text);
             return Ok(write_reply(ctl, ptr, header.kind, &[]));
+        }
+        kernel::NOTIFY if header.len == 8 => {
+            // SAFETY: see above.
+            let (dst, bits) = unsafe {
+                with_bytes(&mem, |bytes| {
+                    let at = payload_at as usize;
+                    let word = |i: usize| u32::from_le_bytes(bytes[at + i..at + i + 4].try_into().expect("4 bytes"));
+                    (word(0) as i32, word(4))
+                })
+            };
+            if bits == 0 || dst <= KERNEL_TASK {
+                Err(Error::BadArgument)
+            } else if !t.tasks.contains_key(dst) {
+                Err(Error::NoSuchTask)
+            } else if !t.may_call(ctl.id, dst) {
+                Err(Error::Denied)
+            } else {
+                notify::post(t, dst, bits);
+                Ok(Vec::new())
+            }
+        }
+        kernel::TIMER if header.len == 8 => {
+            // SAFETY: see above.
+            let ns = unsafe {
+                with_bytes(&mem, |bytes| {
+                    let at = payload_at as usize;
+                    u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
+                })
+            };
+            notify::set_timer(t, ctl.id, ns);
+            Ok(Vec::new())
+        }
+        kernel::DEVICE_OPEN | kernel::PCI_CONFIG | kernel::DEVICE_MAP | kernel::IRQ_ACK => {
+            // SAFETY: see above.
+            let payload = unsafe { with_bytes(&mem, |bytes| bytes[payload_at as usize..][..header.len as usize].to_vec()) };
+            let granted = header.kind != kernel::DEVICE_OPEN
+                || core::str::from_utf8(&payload).is_ok_and(|name| task.entry.has_device(name));
+            drop(table);
+            if !granted {
+                return Ok(Error::Denied.code());
+            }
+            // The system maps into the task's memory: unlocked, its code still stopped here.
+            return Ok(match S::device_request(ctl.id, header.kind, &payload, &mem) {
+                Ok(reply) if reply.len() <= MAX_PAYLOAD => write_reply(ctl, ptr, header.kind, &reply),
+                Ok(_) => Error::BadReply.code(),
+                Err(e) => e.code(),
+            });
         }
         kernel::TASKS if task.entry.tasks => {
             let after = match header.len {

@@ -32,6 +32,7 @@ mod lifecycle;
 mod links;
 mod memory;
 pub mod native;
+pub mod notify;
 pub mod steps;
 pub mod system;
 mod table;
@@ -63,8 +64,9 @@ pub type Extern<S> = hayabusa_runtime::Extern<<S as System>::P>;
 pub(crate) type Lock<S, T> = lock_api::Mutex<<S as System>::Lock, T>;
 pub(crate) type Guard<'a, S, T> = lock_api::MutexGuard<'a, <S as System>::Lock, T>;
 
-/// A compiled program file: its name, the module, and its compile time in ns.
-type Compiled = (&'static str, Arc<CompiledModule>, u64);
+/// A compiled program file: its name, how it was optimised, the module, and its compile time
+/// in ns.
+type Compiled = (&'static str, hayabusa_compiler::OptLevel, Arc<CompiledModule>, u64);
 
 /// Everything the task layer keeps, for one system: each system owns one in a `static`
 /// (`State::new` is `const`) and hands it out through [`System::state`].

@@ -9,7 +9,7 @@ use core::sync::atomic::Ordering;
 
 use hayabusa_abi::MSG_SIZE;
 use hayabusa_compiler::module::{CodeSize, ValType};
-use hayabusa_compiler::CompiledModule;
+use hayabusa_compiler::{CompiledModule, OptLevel};
 use hayabusa_ipc::TaskId;
 use hayabusa_ipc::rendezvous::Effect;
 use hayabusa_manifest::{Ipc, Task as Entry};
@@ -97,8 +97,14 @@ fn compile_heap_estimate(size: CodeSize) -> u64 {
 
 /// The compiled module of ramdisk file `file` (bytes `wasm`), compiled now if it was not yet
 /// (outside the lock: a compile takes a while), and how long its compile took.
-fn compiled<S: System>(file: &'static str, wasm: &'static [u8], size: CodeSize) -> Result<(Arc<CompiledModule>, u64), StartError> {
-    if let Some((_, module, ns)) = S::state().compiled.lock().iter().find(|(f, ..)| *f == file) {
+///
+/// A task granted a device gets its module compiled without Cranelift's optimisation passes
+/// (`OptLevel::None`): those may merge, hoist or drop loads and stores, and a driver's loads and
+/// stores may be device registers (docs/compiler.md, "Device memory"). Such a compile is cached
+/// apart.
+fn compiled<S: System>(file: &'static str, wasm: &'static [u8], size: CodeSize, device: bool) -> Result<(Arc<CompiledModule>, u64), StartError> {
+    let opt = if device { OptLevel::None } else { OptLevel::Speed };
+    if let Some((.., module, ns)) = S::state().compiled.lock().iter().find(|(f, o, ..)| *f == file && *o == opt) {
         return Ok((module.clone(), *ns));
     }
     // The compiler allocates without a way to fail (in the kernel, from its heap): compile only
@@ -108,14 +114,14 @@ fn compiled<S: System>(file: &'static str, wasm: &'static [u8], size: CodeSize) 
     if need > left {
         return Err(StartError::NoMemoryToCompile { need, left });
     }
-    let (module, ns) = S::compile(wasm).map_err(|e| match e {
+    let (module, ns) = S::compile(wasm, opt).map_err(|e| match e {
         CompileFailure::Invalid(e) => StartError::Compile(e),
         CompileFailure::NoMemory => StartError::NoThread,
     })?;
     let module = Arc::new(module);
     let mut cache = S::state().compiled.lock();
-    if !cache.iter().any(|(f, ..)| *f == file) {
-        cache.push((file, module.clone(), ns));
+    if !cache.iter().any(|(f, o, ..)| *f == file && *o == opt) {
+        cache.push((file, opt, module.clone(), ns));
     }
     Ok((module, ns))
 }
@@ -144,7 +150,8 @@ pub fn start<S: System>(name: &str, args: Option<&str>) -> Result<TaskId, StartE
     if size.functions > MAX_FUNCTIONS {
         return Err(StartError::TooLarge(format!("{} functions, more than the limit of {MAX_FUNCTIONS}", size.functions)));
     }
-    let (module, compile_ns) = compiled::<S>(entry.file, wasm, size)?;
+    let device = entry.devices.iter().any(|d| d != "serial");
+    let (module, compile_ns) = compiled::<S>(entry.file, wasm, size, device)?;
     let code_bytes = module.image.code.len();
     let args = String::from(args.unwrap_or(entry.args));
     let ctl = {
@@ -173,6 +180,8 @@ pub fn start<S: System>(name: &str, args: Option<&str>) -> Result<TaskId, StartE
             serving_from: None,
             end: None,
             switch_calls: 0,
+            notes: 0,
+            timer: None,
         });
         ctl
     };
@@ -319,6 +328,8 @@ pub(crate) fn finish<S: System>(ctl: &Ctl<S>, end: End) {
         (task, threads)
     };
     wake_all::<S>(threads);
+    // Its devices stop before its memory (their DMA frames) can be freed below.
+    S::task_ended(ctl.id);
     ctl.links.lock().clear();
     let who = format!("task {} ({})", ctl.id, task.name);
     match task.end.as_ref().expect("set above") {

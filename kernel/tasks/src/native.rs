@@ -224,6 +224,9 @@ pub fn start<S: System>(entry: Entry<'static>, args: Option<&str>, body: NativeB
             serving_from: None,
             end: None,
             switch_calls: 0,
+            // A native task receives no notifications (it has no `ipc_recv`): they stay pending.
+            notes: 0,
+            timer: None,
         });
         table.natives.inboxes.insert(id, VecDeque::new());
         ctl

@@ -4,9 +4,12 @@
 //! comes through [`System`]; everything else (the task table, the IPC paths, kernel requests,
 //! task endings, the console's task commands) is written once in this crate.
 use alloc::boxed::Box;
+use alloc::vec::Vec;
 use core::fmt;
 
-use hayabusa_compiler::CompiledModule;
+use hayabusa_abi::Error;
+use hayabusa_compiler::{CompiledModule, OptLevel};
+use hayabusa_ipc::TaskId;
 use hayabusa_manifest::Manifest;
 use hayabusa_runtime::{CallStack, Platform};
 
@@ -81,9 +84,9 @@ pub trait System: Sized + Send + Sync + 'static {
     }
     /// The bytes of program file `file`.
     fn module(file: &str) -> Option<&'static [u8]>;
-    /// Compiles `wasm` as the kernel does (speed, guard-page bounds checks); the module and how
-    /// long the compile took, in ns.
-    fn compile(wasm: &'static [u8]) -> Result<(CompiledModule, u64), CompileFailure>;
+    /// Compiles `wasm` as the kernel does (guard-page bounds checks) at `opt`; the module and
+    /// how long the compile took, in ns.
+    fn compile(wasm: &'static [u8], opt: OptLevel) -> Result<(CompiledModule, u64), CompileFailure>;
     /// Bytes of memory left for tasks (a compile starts only if its estimated peak fits).
     fn memory_left() -> u64;
 
@@ -109,6 +112,20 @@ pub trait System: Sized + Send + Sync + 'static {
     const ABANDONED: u32;
     /// That grace period, in milliseconds (for reports).
     const GRACE_MS: u64;
+
+    /// A device request (DEVICE_OPEN, PCI_CONFIG, DEVICE_MAP, IRQ_ACK, `docs/abi.md`) of task
+    /// `task`, whose linear memory is `memory` (its code is stopped in this call); the reply's
+    /// payload. DEVICE_OPEN's permission (the manifest's `device`) is checked already. A system
+    /// without devices answers `UNSUPPORTED`.
+    fn device_request(task: TaskId, kind: u32, payload: &[u8], memory: &crate::Memory<Self>) -> Result<Vec<u8>, Error> {
+        let _ = (task, kind, payload, memory);
+        Err(Error::Unsupported)
+    }
+
+    /// Task `id` ended (its code runs no more): what the system gave it, a device, is released.
+    fn task_ended(id: TaskId) {
+        let _ = id;
+    }
 }
 
 /// `println!` for a system.

@@ -103,6 +103,10 @@ pub struct Task<S: System> {
     /// Round trips served on the switch path, for `services` (the direct path counts in the
     /// endpoint).
     pub switch_calls: u64,
+    /// Pending notification bits, and when its TIMER expires (ns since start), if armed
+    /// ([`crate::notify`]).
+    pub notes: u32,
+    pub timer: Option<u64>,
 }
 
 impl<S: System> Task<S> {

@@ -7,6 +7,7 @@ use ::x86_64::instructions::port::Port;
 use ::x86_64::registers::model_specific::Msr;
 
 use super::irq;
+use super::irqlock::IrqMutex;
 
 const IA32_APIC_BASE: u32 = 0x1b;
 const APIC_ENABLE: u64 = 1 << 11;
@@ -109,21 +110,57 @@ pub fn start_timer(hz: u32, tsc_hz: u64) -> u64 {
     apic_hz
 }
 
-/// Routes COM1's interrupt (ISA IRQ 4) to `irq::SERIAL_VECTOR` on the CPU with `apic_id`.
-pub fn route_serial_irq(apic_id: u32) {
-    let base = crate::mm::map_mmio(IOAPIC_PHYS, 4096).expect("cannot map the I/O APIC");
+/// The I/O APIC's registers, mapped once.
+static IOAPIC_BASE: AtomicU64 = AtomicU64::new(0);
+/// Serialises the I/O APIC's select-then-access register pairs (on any CPU; interrupts off,
+/// since a device's handler masks its line).
+static IOAPIC_LOCK: IrqMutex<()> = IrqMutex::new(());
+
+/// Writes redirection entry `gsi` (low word last, so it is unmasked only when complete). `None`
+/// when the I/O APIC cannot be mapped.
+fn ioapic_write_entry(gsi: u32, low: u32, high: u32) -> Option<()> {
+    let mut base = IOAPIC_BASE.load(Ordering::Acquire);
+    if base == 0 {
+        base = crate::mm::map_mmio(IOAPIC_PHYS, 4096).ok()?;
+        IOAPIC_BASE.store(base, Ordering::Release);
+    }
     let select = base as *mut u32;
     let window = (base + 0x10) as *mut u32;
-    let entry = 0x10 + 2 * COM1_GSI;
-    let low = u32::from(irq::SERIAL_VECTOR); // fixed delivery, physical mode, edge, active high
-    let high = apic_id << 24;
+    let entry = 0x10 + 2 * gsi;
+    let _guard = IOAPIC_LOCK.lock();
     // SAFETY: `base` maps the I/O APIC page uncached; IOREGSEL (offset 0) and IOWIN (offset 0x10)
-    // are its two registers, and `entry` is the redirection entry of GSI 4, which exists on
-    // every I/O APIC (at least 24 entries).
+    // are its two registers, used in pairs under `IOAPIC_LOCK`; callers pass GSIs below 24, the
+    // entries every I/O APIC has.
     unsafe {
         select.write_volatile(entry + 1);
         window.write_volatile(high);
         select.write_volatile(entry);
         window.write_volatile(low);
     }
+    Some(())
+}
+
+/// Routes COM1's interrupt (ISA IRQ 4) to `irq::SERIAL_VECTOR` on the CPU with `apic_id`.
+pub fn route_serial_irq(apic_id: u32) {
+    // Fixed delivery, physical mode, edge, active high.
+    ioapic_write_entry(COM1_GSI, u32::from(irq::SERIAL_VECTOR), apic_id << 24).expect("cannot map the I/O APIC");
+}
+
+/// Level-triggered, active-high delivery (PCI INTx lines as QEMU wires them).
+const LEVEL: u32 = 1 << 15;
+const MASKED: u32 = 1 << 16;
+
+/// Routes PCI interrupt line `gsi` (below 24) to `vector` on the CPU with `apic_id`, masked or
+/// not. False if the I/O APIC cannot be reached.
+pub fn route_pci_irq(gsi: u32, vector: u8, apic_id: u32, masked: bool) -> bool {
+    if gsi >= 24 {
+        return false;
+    }
+    let low = u32::from(vector) | LEVEL | if masked { MASKED } else { 0 };
+    ioapic_write_entry(gsi, low, apic_id << 24).is_some()
+}
+
+/// The local APIC id of this CPU.
+pub fn local_id() -> u32 {
+    lapic_read(REG_ID) >> 24
 }

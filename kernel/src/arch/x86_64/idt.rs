@@ -37,6 +37,7 @@ fn build() -> InterruptDescriptorTable {
     }
     idt[irq::TIMER_VECTOR].set_handler_fn(irq::timer);
     idt[irq::SERIAL_VECTOR].set_handler_fn(irq::serial);
+    idt[irq::DEVICE_VECTOR].set_handler_fn(irq::device);
     idt[irq::SPURIOUS_VECTOR].set_handler_fn(irq::spurious);
     idt[irq::PIC_SPURIOUS_MASTER].set_handler_fn(irq::spurious);
     idt[irq::PIC_SPURIOUS_SLAVE].set_handler_fn(irq::spurious);

@@ -1,4 +1,5 @@
-//! Device interrupt handlers: the local APIC timer tick, COM1 input, spurious interrupts.
+//! Device interrupt handlers: the local APIC timer tick, COM1 input, granted PCI devices,
+//! spurious interrupts.
 use ::x86_64::structures::idt::InterruptStackFrame;
 
 use super::{apic, serial};
@@ -7,6 +8,8 @@ use super::{apic, serial};
 pub const TIMER_VECTOR: u8 = 0x20;
 /// COM1 (ISA IRQ 4) routed through the I/O APIC.
 pub const SERIAL_VECTOR: u8 = 0x24;
+/// The PCI devices granted to tasks (`crate::device`), through the I/O APIC.
+pub const DEVICE_VECTOR: u8 = 0x30;
 /// The legacy 8259 PICs are remapped here and fully masked; only their spurious IRQ 7 and
 /// IRQ 15 can still arrive.
 pub const PIC_BASE: u8 = 0xe0;
@@ -21,6 +24,7 @@ pub const SPURIOUS_VECTOR: u8 = 0xff;
 pub extern "x86-interrupt" fn timer(mut frame: InterruptStackFrame) {
     crate::time::tick();
     apic::end_of_interrupt();
+    crate::notes::wake_from_interrupt();
     crate::sched::on_tick();
     if let Some(landing) = crate::wasm::trap::cancel_redirect(frame.instruction_pointer.as_u64()) {
         super::exceptions::resume_at_landing(&mut frame, landing);
@@ -29,6 +33,12 @@ pub extern "x86-interrupt" fn timer(mut frame: InterruptStackFrame) {
 
 pub extern "x86-interrupt" fn serial(_frame: InterruptStackFrame) {
     serial::drain_input();
+    apic::end_of_interrupt();
+}
+
+/// A granted device's line: the device layer masks it until its driver has answered.
+pub extern "x86-interrupt" fn device(_frame: InterruptStackFrame) {
+    crate::device::on_interrupt();
     apic::end_of_interrupt();
 }
 

@@ -1,0 +1,34 @@
+//! The notes thread: turns the timer's ticks and device interrupts into the task layer's
+//! notifications (expired TIMERs, IRQ_BIT to a driver). Those take the task table's lock and
+//! write into a task's memory, which an interrupt handler must not do, so the handlers only wake
+//! this thread.
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use crate::sched;
+use crate::wasm::platform::Kernel;
+
+static THREAD: AtomicU64 = AtomicU64::new(0);
+
+/// Starts the thread (once, at boot, before the tasks).
+pub fn start() {
+    let spawned = sched::spawn("notes", || {
+        loop {
+            sched::block();
+            hayabusa_tasks::notify::tick::<Kernel>();
+            crate::device::deliver_interrupts();
+        }
+    });
+    match spawned {
+        Ok(id) => THREAD.store(id, Ordering::Release),
+        Err(e) => log::error!("notes thread: {e}: no timers or device interrupts for tasks"),
+    }
+}
+
+/// From an interrupt handler (the timer's, a device's): has the thread look again. When the
+/// scheduler is busy the next tick does it.
+pub fn wake_from_interrupt() {
+    let id = THREAD.load(Ordering::Acquire);
+    if id != 0 {
+        sched::wake_from_interrupt(id);
+    }
+}
