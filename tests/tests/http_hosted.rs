@@ -110,10 +110,10 @@ fn garbage_and_cut_requests_do_not_stop_it_and_it_restarts() -> Result<(), Sessi
 
     vm.send("kill http\n")?;
     vm.expect("(http) killed")?;
-    assert!(get(&agent(), addr, "/").is_err(), "nobody serves after the kill");
+    assert!(get(&http::agent(), addr, "/").is_err(), "nobody serves after the kill");
     let id = run(&mut vm, "http", "")?;
     vm.expect(&format!("run: started task {id} (http)"))?;
     vm.expect("http: serving on port 80")?;
-    assert_eq!(get(&agent(), addr, "/").unwrap().status, 200, "the restarted server serves");
+    assert_eq!(get(&http::agent(), addr, "/").unwrap().status, 200, "the restarted server serves");
     shutdown(vm)
 }
