@@ -97,13 +97,12 @@ impl Sockets {
 
     /// Closes `socket` of `task`; a connection lingers (see [`Sockets::lingering`]).
     fn close(&mut self, task: TaskId, socket: SocketId) -> Result<(), Error> {
-        match self.tasks.get_mut(&task).and_then(|o| o.socks.remove(&socket)).ok_or(Error::BadArgument)? {
-            Sock::Stream(stream) if self.lingering.len() < MAX_LINGERING => {
-                if stream.shutdown(Shutdown::Write).is_ok() {
-                    self.lingering.push((stream, Instant::now() + LINGER));
-                }
-            }
-            _ => {}
+        let sock = self.tasks.get_mut(&task).and_then(|o| o.socks.remove(&socket)).ok_or(Error::BadArgument)?;
+        if let Sock::Stream(stream) = sock
+            && self.lingering.len() < MAX_LINGERING
+            && stream.shutdown(Shutdown::Write).is_ok()
+        {
+            self.lingering.push((stream, Instant::now() + LINGER));
         }
         Ok(())
     }

@@ -37,6 +37,7 @@ pub struct Natives<S: System> {
 }
 
 impl<S: System> Natives<S> {
+    #[allow(clippy::new_without_default)]
     pub const fn new() -> Natives<S> {
         Natives { inboxes: BTreeMap::new(), waits: BTreeMap::new(), next_token: 1 }
     }
