@@ -101,8 +101,10 @@ fn accept(listener: &TcpListener, server: &mut Server, now: u64) {
                 slot.open(sock, now);
                 server.stats.connections += 1;
             }
-            Err(Error::WouldBlock) => return,
-            Err(e) => fail("accept", e),
+            // tcpip is gone: nothing more to serve.
+            Err(e @ (Error::PeerDied | Error::NoSuchTask | Error::BadReply)) => fail("accept", e),
+            // Nothing pending, a connection reset before it was taken, no socket left: later.
+            Err(_) => return,
         }
     }
 }
