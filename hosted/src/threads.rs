@@ -183,7 +183,9 @@ pub fn start_notes() {
     let spawned = std::thread::Builder::new().name("notes".into()).spawn(|| {
         loop {
             std::thread::sleep(TICK);
-            hayabusa_tasks::notify::tick::<crate::system::Hosted>();
+            if hayabusa_tasks::notify::due::<crate::system::Hosted>(<crate::system::Hosted as hayabusa_tasks::System>::uptime_ns()) {
+                hayabusa_tasks::notify::tick::<crate::system::Hosted>();
+            }
         }
     });
     if let Err(e) = spawned {

@@ -14,13 +14,23 @@ pub fn start() {
     let spawned = sched::spawn("notes", || {
         loop {
             sched::block();
-            hayabusa_tasks::notify::tick::<Kernel>();
+            if hayabusa_tasks::notify::due::<Kernel>(crate::time::uptime_ns()) {
+                hayabusa_tasks::notify::tick::<Kernel>();
+            }
             crate::device::deliver_interrupts();
         }
     });
     match spawned {
         Ok(id) => THREAD.store(id, Ordering::Release),
         Err(e) => log::error!("notes thread: {e}: no timers or device interrupts for tasks"),
+    }
+}
+
+/// From the timer's interrupt handler: wakes the thread if a task's TIMER may be due or a device
+/// interrupt is still to be delivered (an earlier wake found the scheduler busy).
+pub fn on_tick() {
+    if hayabusa_tasks::notify::due::<Kernel>(crate::time::uptime_ns()) || crate::device::interrupts_pending() {
+        wake_from_interrupt();
     }
 }
 

@@ -11,11 +11,14 @@ use std::time::Duration;
 use hayabusa_tests::http::{self, BIG_LEN, agent, get};
 use hayabusa_tests::{Session, SessionError, hosted_with, run};
 
-/// A runner with `http` serving on a free port.
+/// A runner with `tcpip` (native) and `http` serving on a free port. (`cargo xtask run` boots the
+/// network stack; test images and the runner's ramdisk start it by hand.)
 fn serve() -> Result<(Session, SocketAddr), SessionError> {
     let port = http::free_port();
     let mut vm = hosted_with(&["--tcp-port", &format!("80={port}")]);
     vm.expect_prompt()?;
+    let tcpip = run(&mut vm, "tcpip", "")?;
+    vm.expect(&format!("run: started task {tcpip} (tcpip)"))?;
     let id = run(&mut vm, "http", "")?;
     vm.expect(&format!("run: started task {id} (http)"))?;
     vm.expect("http: serving on port 80")?;

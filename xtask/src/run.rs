@@ -14,7 +14,14 @@ const INTERACTIVE_TIMEOUT: Duration = Duration::from_secs(3600);
 const PIPED_TIMEOUT: Duration = Duration::from_secs(120);
 
 pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
-    let options = Options::parse(args, &["--accel", "--timeout", "--program", "--manifest", "--http-port"])?;
+    let mut options = Options::parse(args, &["--accel", "--timeout", "--program", "--manifest", "--http-port"])?;
+    options.network = true;
+    if let Some(port) = options.http_port
+        && std::net::TcpListener::bind(("127.0.0.1", port)).is_err()
+    {
+        eprintln!("xtask: port {port} is taken on 127.0.0.1: the guest's port 80 is not forwarded (--http-port PORT)");
+        options.http_port = None;
+    }
     let built = build::build(&options, build::Variant::Run)?;
     let tools = hayabusa_boot::ensure_tools()?;
     let accel = options.accel.resolve(&tools, &built.work_dir)?;

@@ -96,6 +96,11 @@ pub fn on_interrupt() {
     crate::notes::wake_from_interrupt();
 }
 
+/// Whether an interrupt came that the notes thread has not delivered yet.
+pub fn interrupts_pending() -> bool {
+    devices().iter().any(|d| d.irq_pending.load(Ordering::Acquire))
+}
+
 /// On the notes thread: the interrupts that came, as IRQ_BIT notifications to the holders.
 pub fn deliver_interrupts() {
     for d in devices() {

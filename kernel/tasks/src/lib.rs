@@ -82,6 +82,9 @@ pub struct State<S: System> {
     bench_task: AtomicI32,
     bench_start: AtomicU64,
     bench: Lock<S, bench::Recording>,
+    /// The earliest armed TIMER (ns since start; `u64::MAX`: none), so a system's tick wakes its
+    /// notes thread only when one may be due ([`notify::due`]).
+    next_timer: AtomicU64,
 }
 
 impl<S: System> State<S> {
@@ -94,6 +97,7 @@ impl<S: System> State<S> {
             bench_task: AtomicI32::new(0),
             bench_start: AtomicU64::new(0),
             bench: lock_api::Mutex::const_new(<S::Lock as lock_api::RawMutex>::INIT, bench::Recording::new()),
+            next_timer: AtomicU64::new(u64::MAX),
         }
     }
 }

@@ -7,6 +7,8 @@
 //! Everything here runs under the task table's lock, on a thread (never in an interrupt
 //! handler): a system turns its interrupts and clock ticks into calls of [`post`] and [`tick`]
 //! from a thread of its own.
+use core::sync::atomic::Ordering;
+
 use hayabusa_abi::{Error, HEADER_SIZE, Header};
 use hayabusa_ipc::rendezvous::Wait;
 use hayabusa_ipc::{KERNEL_TASK, TaskId};
@@ -88,10 +90,21 @@ pub fn pending<S: System>(t: &Table<S>, id: TaskId, from: TaskId) -> bool {
 pub fn set_timer<S: System>(t: &mut Table<S>, id: TaskId, ns: u64) {
     if let Some(task) = t.tasks.get_mut(id) {
         task.timer = (ns != 0).then(|| S::uptime_ns().saturating_add(ns));
+        if let Some(at) = task.timer {
+            S::state().next_timer.fetch_min(at, Ordering::AcqRel);
+        }
     }
 }
 
-/// Called by the system every tick (about 10 ms), from a thread: fires the timers that expired.
+/// Whether a TIMER may be due at `now` (cheap, lock-free: for a system's tick, even in an
+/// interrupt handler, to decide whether to run [`tick`]). A disarmed or dead task's timer may
+/// make it say yes once; `tick` then finds nothing and recomputes.
+pub fn due<S: System>(now: u64) -> bool {
+    S::state().next_timer.load(Ordering::Acquire) <= now
+}
+
+/// Called by the system from a thread, at its ticks (about 10 ms) when [`due`] says so: fires
+/// the timers that expired.
 pub fn tick<S: System>() {
     let now = S::uptime_ns();
     let mut table = table::lock::<S>();
@@ -106,6 +119,9 @@ pub fn tick<S: System>() {
             }
         }
         if n == 0 {
+            // Under the table lock, which every `set_timer` holds: no arming is lost.
+            let next = t.tasks.iter().filter_map(|(_, task)| task.timer).min().unwrap_or(u64::MAX);
+            S::state().next_timer.store(next, Ordering::Release);
             return;
         }
         for &id in &due[..n] {

@@ -24,7 +24,7 @@ pub const SPURIOUS_VECTOR: u8 = 0xff;
 pub extern "x86-interrupt" fn timer(mut frame: InterruptStackFrame) {
     crate::time::tick();
     apic::end_of_interrupt();
-    crate::notes::wake_from_interrupt();
+    crate::notes::on_tick();
     crate::sched::on_tick();
     if let Some(landing) = crate::wasm::trap::cancel_redirect(frame.instruction_pointer.as_u64()) {
         super::exceptions::resume_at_landing(&mut frame, landing);
