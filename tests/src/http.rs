@@ -71,8 +71,9 @@ pub fn task_names(agent: &ureq::Agent, addr: SocketAddr) -> Result<Vec<String>, 
 }
 
 /// Reads one response from `stream` (head and a `Content-Length` body); its status and body.
-pub fn read_response(stream: &mut TcpStream) -> Result<(u16, Vec<u8>), String> {
-    let mut data = Vec::new();
+/// `data`: bytes read before and not used yet (pipelined responses come in one read), kept for
+/// the next call.
+pub fn read_response(stream: &mut TcpStream, data: &mut Vec<u8>) -> Result<(u16, Vec<u8>), String> {
     let mut byte = [0u8; 4096];
     let head_end = loop {
         if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -91,17 +92,15 @@ pub fn read_response(stream: &mut TcpStream) -> Result<(u16, Vec<u8>), String> {
         .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_string()))
         .and_then(|v| v.parse().ok())
         .ok_or_else(|| format!("no Content-Length: {head:?}"))?;
-    let mut body = data[head_end..].to_vec();
-    while body.len() < length {
+    while data.len() < head_end + length {
         match stream.read(&mut byte) {
             Ok(0) => return Err("connection closed inside a body".into()),
-            Ok(n) => body.extend_from_slice(&byte[..n]),
+            Ok(n) => data.extend_from_slice(&byte[..n]),
             Err(e) => return Err(format!("reading a body: {e}")),
         }
     }
-    if body.len() != length {
-        return Err(format!("{} bytes after a body of {length}", body.len() - length));
-    }
+    let body = data[head_end..head_end + length].to_vec();
+    data.drain(..head_end + length);
     Ok((status, body))
 }
 
@@ -111,14 +110,17 @@ pub fn keep_alive(addr: SocketAddr, requests: usize) -> Result<Vec<u16>, String>
     let mut stream = TcpStream::connect(addr).map_err(|e| e.to_string())?;
     stream.set_read_timeout(Some(Duration::from_secs(20))).map_err(|e| e.to_string())?;
     let request = format!("GET / HTTP/1.1\r\nHost: {addr}\r\n\r\n");
-    let mut statuses = Vec::new();
+    let (mut statuses, mut data) = (Vec::new(), Vec::new());
     for _ in 0..requests {
         stream.write_all(request.as_bytes()).map_err(|e| e.to_string())?;
-        statuses.push(read_response(&mut stream)?.0);
+        statuses.push(read_response(&mut stream, &mut data)?.0);
     }
     stream.write_all(request.repeat(requests).as_bytes()).map_err(|e| e.to_string())?;
     for _ in 0..requests {
-        statuses.push(read_response(&mut stream)?.0);
+        statuses.push(read_response(&mut stream, &mut data)?.0);
+    }
+    if !data.is_empty() {
+        return Err(format!("{} bytes after the last response", data.len()));
     }
     Ok(statuses)
 }
