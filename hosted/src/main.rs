@@ -9,6 +9,7 @@ mod logger;
 mod programs;
 mod stack;
 mod system;
+mod tcpip;
 mod threads;
 mod tsc;
 
@@ -18,22 +19,37 @@ use std::process::ExitCode;
 use system::Hosted;
 
 const USAGE: &str = "\
-usage: hayabusa-host PROGRAMS
+usage: hayabusa-host [--tcp-port GUEST=HOST]... PROGRAMS
          PROGRAMS: a ramdisk image as `cargo xtask build` packs it (`cargo xtask host` packs one
-         and runs this), or a folder holding `manifest` and the files it names
+         and runs this), or a folder holding `manifest` and the files it names;
+         --tcp-port: the native tcpip binds host port HOST (on 127.0.0.1) for a listen on
+         GUEST, e.g. 80=8080 (repeatable; other ports bind as they are)
        hayabusa-host --programs FOLDER --rounds N --cpus 1|2 --rows FILE
          measure `bench ipc N` pinned to 1 CPU or spread over 2, write the rows to FILE (a
          producer of `cargo xtask bench ipc --host`)";
 
 /// What the command line asks for.
 enum Mode {
-    Console(PathBuf),
+    Console(PathBuf, tcpip::PortMap),
     Bench { programs: PathBuf, rounds: u32, cpus: usize, rows: PathBuf },
 }
 
 fn parse(args: &[String]) -> Option<Mode> {
     match args {
-        [path] if !path.starts_with('-') => Some(Mode::Console(PathBuf::from(path))),
+        [options @ .., path] if !path.starts_with('-') && !args.iter().any(|a| a == "--rows") => {
+            let mut ports = tcpip::PortMap::default();
+            let mut options = options.iter();
+            while let Some(option) = options.next() {
+                if option != "--tcp-port" {
+                    return None;
+                }
+                if let Err(e) = ports.add(options.next()?) {
+                    eprintln!("hayabusa-host: {e}");
+                    return None;
+                }
+            }
+            Some(Mode::Console(PathBuf::from(path), ports))
+        }
         _ => {
             let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1));
             if args.len() != 8 {
@@ -62,7 +78,10 @@ fn main() -> ExitCode {
     };
     logger::init();
     let path = match &mode {
-        Mode::Console(path) => path,
+        Mode::Console(path, ports) => {
+            tcpip::set_port_map(ports.clone());
+            path
+        }
         Mode::Bench { programs, cpus, .. } => {
             if let Err(e) = bench::pin(*cpus) {
                 eprintln!("hayabusa-host: {e}");

@@ -12,10 +12,11 @@ use hayabusa_compiler::{BoundsChecks, CompileOptions, CompiledModule, OptLevel};
 use hayabusa_compiler_host::{Linux, cancel, cpu};
 use hayabusa_manifest::Manifest;
 use hayabusa_runtime::CallStack;
+use hayabusa_tasks::native::NativeBody;
 use hayabusa_tasks::{CompileFailure, State, System, ThreadId};
 
 use crate::stack::Stack;
-use crate::{programs, threads};
+use crate::{programs, tcpip, threads};
 
 /// The hosted runner's system.
 pub struct Hosted;
@@ -127,6 +128,10 @@ impl System for Hosted {
 
     fn manifest() -> Option<&'static Manifest<'static>> {
         programs::manifest()
+    }
+
+    fn native(file: &str) -> Option<NativeBody<Hosted>> {
+        (file == tcpip::FILE).then_some(tcpip::body as NativeBody<Hosted>)
     }
 
     fn module(file: &str) -> Option<&'static [u8]> {

@@ -2,6 +2,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod http;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -69,9 +71,14 @@ pub fn hosted_runner() -> (PathBuf, PathBuf) {
 
 /// Starts the hosted runner on its ramdisk ([`hosted_runner`]) as a session like [`boot`]'s.
 pub fn hosted() -> Session {
+    hosted_with(&[])
+}
+
+/// [`hosted`] with runner options before the ramdisk (e.g. `--tcp-port 80=8080`).
+pub fn hosted_with(options: &[&str]) -> Session {
     let (runner, ramdisk) = hosted_runner();
     let mut command = std::process::Command::new(runner);
-    command.arg(ramdisk);
+    command.args(options).arg(ramdisk);
     Session::start_process(command, Duration::from_secs(session_secs())).unwrap_or_else(|e| panic!("starting the hosted runner: {e}"))
 }
 

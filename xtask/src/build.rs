@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::options::Options;
-use crate::{Failure, cargo, extra, programs};
+use crate::{Failure, cargo, extra, programs, www};
 
 /// The kernel's target triple.
 const KERNEL_TARGET: &str = "x86_64-unknown-none";
@@ -152,6 +152,8 @@ fn pack_ramdisk(base_manifest: &str, extras: &extra::Extras, path: &Path, networ
     let mut files: Vec<(&str, &[u8])> = vec![("README.txt", RAMDISK_README.as_bytes()), ("manifest", manifest.as_bytes())];
     let modules = programs.modules.iter().chain(&extras.files);
     files.extend(modules.map(|(name, bytes)| (name.as_str(), bytes.as_slice())));
+    let www = www::files()?;
+    files.extend(www.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())));
     hayabusa_boot::write_ramdisk(&files, path)?;
     Ok(programs.skipped)
 }

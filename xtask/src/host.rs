@@ -23,9 +23,10 @@ pub fn prepare(options: &Options, name: &str, release: bool) -> Result<(PathBuf,
 }
 
 pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
-    let options = Options::parse(args, &["--program", "--manifest"])?;
+    let options = Options::parse(args, &["--program", "--manifest", "--tcp-port"])?;
     let (runner, ramdisk) = prepare(&options, "host", true)?;
     let status = Command::new(&runner)
+        .args(options.tcp_ports.iter().flat_map(|map| ["--tcp-port", map.as_str()]))
         .arg(&ramdisk)
         .status()
         .map_err(|e| Failure::Error(format!("running {}: {e}", runner.display())))?;

@@ -22,6 +22,7 @@ mod programs;
 mod run;
 mod spectest;
 mod test;
+mod www;
 
 use std::process::ExitCode;
 

@@ -17,6 +17,8 @@ pub struct Options {
     pub programs: Vec<PathBuf>,
     /// `--manifest FRAGMENT`: manifest sections to add.
     pub manifests: Vec<PathBuf>,
+    /// `--tcp-port GUEST=HOST`: port map for the hosted runner's tcpip (`host`).
+    pub tcp_ports: Vec<String>,
     /// `--http-port PORT`: the host port forwarded to the guest's port 80 (`run`; 0: none).
     pub http_port: Option<u16>,
     /// The image is for a VM with a NIC: the network stack starts at boot (`run`, `build`).
@@ -37,6 +39,7 @@ impl Options {
             timeout: None,
             programs: Vec::new(),
             manifests: Vec::new(),
+            tcp_ports: Vec::new(),
             http_port: Some(DEFAULT_HTTP_PORT),
             network: false,
             passthrough: Vec::new(),
@@ -71,6 +74,7 @@ impl Options {
                 }
                 "--program" => options.programs.push(value()?.into()),
                 "--manifest" => options.manifests.push(value()?.into()),
+                "--tcp-port" => options.tcp_ports.push(value()?),
                 "--http-port" => {
                     let text = value()?;
                     let port: u16 = text

@@ -38,12 +38,12 @@ impl ErrorKind {
         match self {
             ErrorKind::Syntax => "expected `[task]`, `key = value`, a `#` comment or a blank line",
             ErrorKind::OutsideTask => "`key = value` before the first `[task]`",
-            ErrorKind::UnknownKey => "unknown key (file, provides, reach, device, boot, ipc, args, memory, tables, stack)",
+            ErrorKind::UnknownKey => "unknown key (file, provides, reach, device, boot, ipc, args, memory, tables, stack, files, tasks)",
             ErrorKind::DuplicateKey => "key given twice in one task",
             ErrorKind::MissingFile => "task has no `file =`",
             ErrorKind::BadName => "bad name (1-32 bytes of a-z A-Z 0-9 - _ .)",
             ErrorKind::BadFileName => "bad file name (1-255 bytes, no spaces or control characters)",
-            ErrorKind::BadValue => "bad value (boot: yes|no, ipc: auto|switch, device: serial|virtio-net)",
+            ErrorKind::BadValue => "bad value (boot, tasks: yes|no, ipc: auto|switch, device: serial|virtio-net)",
             ErrorKind::BadLimit => {
                 "bad limit (memory: a multiple of 64K up to 4G; tables: 0 to 10000000 elements; stack: a multiple of 4K from 128K to 64M; sizes take a K, M or G suffix)"
             }

@@ -102,6 +102,8 @@ impl<'a> Sections<'a> {
             provides: None,
             reach: List::default(),
             devices: List::default(),
+            files: List::default(),
+            tasks: false,
             boot: false,
             ipc: Ipc::Auto,
             args: "",
@@ -162,7 +164,7 @@ fn number(value: &str) -> Option<u64> {
 
 /// Applies one `key = value` line to `task`; `seen` has a bit per key already given.
 fn set<'a>(task: &mut Task<'a>, seen: &mut u16, key: &str, value: &'a str) -> Result<(), ErrorKind> {
-    const KEYS: [&str; 10] = ["file", "provides", "reach", "device", "boot", "ipc", "args", "memory", "tables", "stack"];
+    const KEYS: [&str; 12] = ["file", "provides", "reach", "device", "boot", "ipc", "args", "memory", "tables", "stack", "files", "tasks"];
     let index = KEYS.iter().position(|k| *k == key).ok_or(ErrorKind::UnknownKey)?;
     if *seen & (1 << index) != 0 {
         return Err(ErrorKind::DuplicateKey);
@@ -176,6 +178,9 @@ fn set<'a>(task: &mut Task<'a>, seen: &mut u16, key: &str, value: &'a str) -> Re
         "reach" if list.iter().all(valid_name) => task.reach = list,
         "provides" | "reach" => return Err(ErrorKind::BadName),
         "device" if list.iter().all(|d| DEVICES.contains(&d)) => task.devices = list,
+        "files" if list.iter().all(valid_file) => task.files = list,
+        "files" => return Err(ErrorKind::BadFileName),
+        "tasks" if value == "yes" || value == "no" => task.tasks = value == "yes",
         "boot" if value == "yes" || value == "no" => task.boot = value == "yes",
         "ipc" if value == "auto" => task.ipc = Ipc::Auto,
         "ipc" if value == "switch" => task.ipc = Ipc::Switch,
@@ -282,6 +287,16 @@ ipc = switch
     }
 
     #[test]
+    fn reads_files_and_tasks_grants() {
+        let m = Manifest::parse("[http]\nfile = http.wasm\nfiles = www/, docs/\ntasks = yes\n[other]\nfile = o.wasm\n").unwrap();
+        let http = m.task("http").unwrap();
+        assert!(http.tasks && http.may_read("www/big.bin") && http.may_read("docs/a") && !http.may_read("manifest"));
+        let other = m.task("other").unwrap();
+        assert!(!other.tasks && !other.may_read("www/big.bin"));
+        assert_eq!(error("[a]\nfile = a\ntasks = maybe\n"), (3, ErrorKind::BadValue));
+    }
+
+    #[test]
     fn same_file_twice_is_fine() {
         let m = Manifest::parse("[a]\nfile = s.wasm\nprovides = a\n[b]\nfile = s.wasm\nprovides = b\n").unwrap();
         assert_eq!(m.tasks().map(|t| t.file).collect::<Vec<_>>(), ["s.wasm", "s.wasm"]);
@@ -290,6 +305,6 @@ ipc = switch
     #[test]
     fn error_display() {
         let e = Manifest::parse("[a]\nfile = a\nboot = maybe\n").unwrap_err();
-        assert_eq!(e.to_string(), "manifest line 3: bad value (boot: yes|no, ipc: auto|switch, device: serial|virtio-net)");
+        assert_eq!(e.to_string(), "manifest line 3: bad value (boot, tasks: yes|no, ipc: auto|switch, device: serial|virtio-net)");
     }
 }

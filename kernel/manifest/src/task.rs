@@ -41,6 +41,11 @@ pub struct Task<'a> {
     pub reach: List<'a>,
     /// Devices it may use through kernel requests (`device`): `serial`.
     pub devices: List<'a>,
+    /// Ramdisk files its READ_FILE requests may read: names starting with one of these
+    /// prefixes (`files`, e.g. `www/`).
+    pub files: List<'a>,
+    /// Whether its TASKS requests may list the task table (`tasks = yes`).
+    pub tasks: bool,
     /// Started at boot (`boot = yes`); otherwise only by `run NAME`.
     pub boot: bool,
     /// How calls to its service travel (`ipc`).
@@ -63,6 +68,11 @@ impl Task<'_> {
     /// Whether this task may look up and call `service`.
     pub fn may_reach(&self, service: &str) -> bool {
         self.reach.contains(service)
+    }
+
+    /// Whether this task may read ramdisk file `name` (READ_FILE): a `files` prefix matches.
+    pub fn may_read(&self, name: &str) -> bool {
+        self.files.iter().any(|prefix| name.starts_with(prefix))
     }
 
     /// Whether this task may use `device` (e.g. `"serial"`).

@@ -65,7 +65,7 @@ fn import<S: System>(ctl: &Arc<Ctl<S>>, body: impl Fn(&Ctl<S>, i32, i32) -> Outc
 
 /// Blocks until the rendezvous gives a result to the wait this thread made for `ctl`'s task
 /// (`slot`), or the task is killed.
-fn wait<S: System>(ctl: &Ctl<S>) -> Result<Result<i32, Error>, Cancelled> {
+pub(crate) fn wait<S: System>(ctl: &Ctl<S>) -> Result<Result<i32, Error>, Cancelled> {
     let me = S::current();
     loop {
         {
@@ -198,6 +198,9 @@ fn call_slow<S: System>(ctl: &Ctl<S>, mem: &Memory<S>, dst: TaskId, ptr: u32, he
     let server = t.tasks.get(dst).expect("checked above");
     if server.ctl.killed() {
         return Ok(Error::PeerDied.code());
+    }
+    if t.natives.serves(dst) {
+        return crate::native::call(table, ctl, mem, dst, ptr, header);
     }
     let me = S::current();
     if server.thread == me {

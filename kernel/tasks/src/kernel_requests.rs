@@ -1,6 +1,6 @@
 //! Requests to task 1, the kernel (`docs/abi.md`, "Kernel requests"): REGISTER, UPTIME, EXIT,
-//! ARGS, SERIAL_WRITE, SERIAL_READ, NOTIFY, TIMER, and the device requests, which the system
-//! answers. Answered at once, on the caller's thread.
+//! ARGS, SERIAL_WRITE, SERIAL_READ, NOTIFY, TIMER, the device requests, which the system
+//! answers, TASKS and READ_FILE. Answered at once, on the caller's thread.
 use alloc::vec::Vec;
 
 use hayabusa_abi::{Error, HEADER_SIZE, Header, MAX_PAYLOAD, kernel};
@@ -117,6 +117,34 @@ pub fn handle<S: System>(ctl: &Ctl<S>, ptr: u32, header: Header) -> Outcome {
                 Err(e) => e.code(),
             });
         }
+        kernel::TASKS if task.entry.tasks => {
+            let after = match header.len {
+                0 => 0,
+                // SAFETY: see above.
+                4 => unsafe { with_bytes(&mem, |bytes| i32::from_le_bytes(bytes[payload_at as usize..][..4].try_into().expect("4 bytes"))) },
+                _ => return Ok(Error::BadArgument.code()),
+            };
+            drop(table);
+            let payload = task_records::<S>(after);
+            return Ok(write_reply(ctl, ptr, header.kind, &payload));
+        }
+        kernel::READ_FILE => {
+            // SAFETY: see above.
+            let request = unsafe { with_bytes(&mem, |bytes| bytes[payload_at as usize..][..header.len as usize].to_vec()) };
+            let Some((offset, name)) = request.split_at_checked(8) else { return Ok(Error::BadArgument.code()) };
+            let offset = u64::from_le_bytes(offset.try_into().expect("8 bytes"));
+            let name = core::str::from_utf8(name).map_err(|_| Error::BadArgument);
+            let file = name.and_then(|name| if task.entry.may_read(name) { S::module(name).ok_or(Error::NotFound) } else { Err(Error::Denied) });
+            file.map(|file| {
+                let from = usize::try_from(offset).unwrap_or(usize::MAX).min(file.len());
+                let chunk = &file[from..file.len().min(from + kernel::READ_FILE_CHUNK)];
+                let mut payload = Vec::with_capacity(8 + chunk.len());
+                payload.extend_from_slice(&(file.len() as u64).to_le_bytes());
+                payload.extend_from_slice(chunk);
+                payload
+            })
+        }
+        kernel::TASKS => Err(Error::Denied),
         // The console owns serial input for now (docs/abi.md).
         kernel::SERIAL_READ if serial => Err(Error::Unsupported),
         kernel::SERIAL_WRITE | kernel::SERIAL_READ => Err(Error::Denied),
@@ -144,4 +172,27 @@ fn write_reply<S: System>(ctl: &Ctl<S>, ptr: u32, kind: u32, payload: &[u8]) -> 
         })
     };
     0
+}
+
+/// The TASKS reply for tasks with ids above `after`: as many records as fit in a message.
+fn task_records<S: System>(after: i32) -> Vec<u8> {
+    let services = crate::info::services::<S>();
+    let mut out = Vec::new();
+    for t in crate::info::list::<S>().into_iter().filter(|t| t.id > after) {
+        let state = kernel::TASK_STATES.iter().position(|s| *s == t.state).unwrap_or(0) as u8;
+        let service = services.iter().find(|s| s.task == t.id).map_or("", |s| s.name.as_str());
+        let record = kernel::TaskRecord {
+            id: t.id,
+            memory_pages: u32::try_from(t.memory_pages).unwrap_or(u32::MAX),
+            code_bytes: u32::try_from(t.code_bytes).unwrap_or(u32::MAX),
+            state,
+            name: t.name.as_bytes(),
+            service: service.as_bytes(),
+        };
+        if out.len() + record.len() > MAX_PAYLOAD {
+            break;
+        }
+        record.encode(&mut out);
+    }
+    out
 }

@@ -31,6 +31,7 @@ mod kernel_requests;
 mod lifecycle;
 mod links;
 mod memory;
+pub mod native;
 pub mod notify;
 pub mod steps;
 pub mod system;

@@ -131,6 +131,9 @@ fn compiled<S: System>(file: &'static str, wasm: &'static [u8], size: CodeSize, 
 pub fn start<S: System>(name: &str, args: Option<&str>) -> Result<TaskId, StartError> {
     let manifest = S::manifest().ok_or(StartError::NoManifest)?;
     let entry = manifest.task(name).ok_or(StartError::UnknownTask)?;
+    if let Some(body) = S::native(entry.file) {
+        return crate::native::start(entry, args, body);
+    }
     let wasm = S::module(entry.file).ok_or(StartError::MissingModule(entry.file))?;
     if let Some(service) = entry.provides
         && table::lock::<S>().registry.lookup(service).is_ok()
@@ -286,7 +289,7 @@ fn direct_exports<S: System>(ctl: &Ctl<S>, instance: &Instance<S>, memory: Optio
 }
 
 /// The end of a task, on its own thread: out of the table, names freed, waiters woken, report.
-fn finish<S: System>(ctl: &Ctl<S>, end: End) {
+pub(crate) fn finish<S: System>(ctl: &Ctl<S>, end: End) {
     let (task, threads) = {
         let mut table = table::lock::<S>();
         let Some(mut task) = table.tasks.remove(ctl.id) else { return };
@@ -297,6 +300,7 @@ fn finish<S: System>(ctl: &Ctl<S>, end: End) {
         }
         table.registry.task_died(ctl.id);
         crate::links::registry_changed::<S>();
+        crate::native::task_ended(&mut table, ctl.id);
         // No link keeps its endpoint (memory, code, handler stack) alive past this: every other
         // task's link to it goes (a task in a call refreshes its links on its next one), and
         // ours go below, unlocked: our handler may still run a direct call on a caller's thread,

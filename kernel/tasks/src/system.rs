@@ -76,6 +76,12 @@ pub trait System: Sized + Send + Sync + 'static {
 
     /// The manifest, if the system has a valid one.
     fn manifest() -> Option<&'static Manifest<'static>>;
+    /// A native program the system runs for program file `file` instead of its module
+    /// ([`crate::native`]: the hosted runner's `tcpip`); the kernel has none.
+    fn native(file: &str) -> Option<crate::native::NativeBody<Self>> {
+        let _ = file;
+        None
+    }
     /// The bytes of program file `file`.
     fn module(file: &str) -> Option<&'static [u8]>;
     /// Compiles `wasm` as the kernel does (guard-page bounds checks) at `opt`; the module and

@@ -124,11 +124,13 @@ pub struct Table<S: System> {
     /// Tasks out of `tasks` whose instance, memory and code their thread is still dropping: a
     /// kill waits for them too, so that what the task held is free when it says "killed".
     pub releasing: Vec<TaskId>,
+    /// Native tasks' queued calls and their waiting callers ([`crate::native`]).
+    pub natives: crate::native::Natives<S>,
 }
 
 impl<S: System> Table<S> {
     pub const fn new() -> Table<S> {
-        Table { tasks: TaskMap::new(), registry: Registry::new(), rdv: Rendezvous::new(), next_id: 2, releasing: Vec::new() }
+        Table { tasks: TaskMap::new(), registry: Registry::new(), rdv: Rendezvous::new(), next_id: 2, releasing: Vec::new(), natives: crate::native::Natives::new() }
     }
 
     /// Whether task `caller` may call task `dst`: `dst` is the live provider of a service in
