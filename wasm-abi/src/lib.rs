@@ -13,11 +13,8 @@ mod export;
 pub mod kernel;
 mod message;
 pub mod names;
-<<<<<<< HEAD
-pub mod netdev;
-=======
 pub mod net;
->>>>>>> 70cf0ab
+pub mod netdev;
 pub mod server;
 mod task;
 
