@@ -100,4 +100,19 @@
     (call $print_i32 (local.get $n))
     (call $print_i32 (call $mul (local.get $n) (local.get $n)))
     (call $mul (local.get $n) (local.get $n)))
+  ;; SIMD in the kernel: the sum of i*i for i below $n (a multiple of 4), four lanes at a time,
+  ;; the accumulator in an XMM register across the loop.
+  (func (export "simd_squares") (param $n i32) (result i32)
+    (local $i v128) (local $acc v128) (local $k i32)
+    (local.set $i (v128.const i32x4 0 1 2 3))
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $k) (local.get $n)))
+        (local.set $acc (i32x4.add (local.get $acc) (i32x4.mul (local.get $i) (local.get $i))))
+        (local.set $i (i32x4.add (local.get $i) (i32x4.splat (i32.const 4))))
+        (local.set $k (i32.add (local.get $k) (i32.const 4)))
+        (br $l)))
+    (i32.add
+      (i32.add (i32x4.extract_lane 0 (local.get $acc)) (i32x4.extract_lane 1 (local.get $acc)))
+      (i32.add (i32x4.extract_lane 2 (local.get $acc)) (i32x4.extract_lane 3 (local.get $acc)))))
 )

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use hayabusa_boot::{Outcome, PROMPT, Session, SessionError};
-use hayabusa_boot::{Accel, VmConfig};
+use hayabusa_boot::{Accel, Net, VmConfig};
 
 /// Boots the test image headless and returns the session, the whole boot under
 /// `HAYABUSA_TIMEOUT` seconds (default 120). Panics with directions when not run by xtask.
@@ -16,6 +16,22 @@ pub fn boot() -> Session {
 
 /// [`boot`], with at least `min_secs` seconds for the whole boot (for long tests).
 pub fn boot_for(min_secs: u64) -> Session {
+    boot_with(min_secs, None)
+}
+
+/// [`boot_for`], the VM with a virtio-net NIC on QEMU's user network (host 127.0.0.1:`port`, if
+/// given, forwarded to the guest's port 80).
+pub fn boot_with_net(min_secs: u64, http_port: Option<u16>) -> Session {
+    boot_with(min_secs, Some(Net { http_port }))
+}
+
+/// A TCP port free on 127.0.0.1 now (the OS picks it), for a VM's forwarding.
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding a free port");
+    listener.local_addr().expect("its address").port()
+}
+
+fn boot_with(min_secs: u64, net: Option<Net>) -> Session {
     let Some(image) = std::env::var_os("HAYABUSA_TEST_IMAGE").map(PathBuf::from) else {
         panic!(
             "HAYABUSA_TEST_IMAGE is not set: the boot tests need an image built with the \
@@ -31,7 +47,7 @@ pub fn boot_for(min_secs: u64) -> Session {
         .or_else(|| image.parent().map(PathBuf::from))
         .unwrap_or_default();
     let tools = hayabusa_boot::ensure_tools().unwrap_or_else(|e| panic!("{e}"));
-    let config = VmConfig { tools, accel, image: Some(image), work_dir, terminal: false, capture_stderr: true, net: None };
+    let config = VmConfig { tools, accel, image: Some(image), work_dir, terminal: false, capture_stderr: true, net };
     Session::start(&config, Duration::from_secs(timeout)).unwrap_or_else(|e| panic!("starting QEMU: {e}"))
 }
 

@@ -13,7 +13,7 @@ fn result<'a>(out: &'a str, call: &str) -> &'a str {
 }
 
 /// Values the sample must compute: Fibonacci, factorial, the Basel sum to 1e5, the number of
-/// primes below 10^4, the byte sum of "Hayabusa".
+/// primes below 10^4, the byte sum of "Hayabusa", a sum of squares with SIMD.
 fn check_results(out: &str) {
     assert_eq!(result(out, "checksum()"), "jit: checksum() = 814");
     assert_eq!(result(out, "fib(50)"), "jit: fib(50) = 12586269025");
@@ -27,6 +27,8 @@ fn check_results(out: &str) {
     assert!(result(out, "deep(0)").starts_with("jit: deep(0) trapped: call stack exhausted in deep at wasm offset "), "{out}");
     // After four traps the instance still works.
     assert_eq!(result(out, "fib(10)"), "jit: fib(10) = 55");
+    // SIMD (i32x4) in kernel mode: the sum of i*i for i < 1000.
+    assert_eq!(result(out, "simd_squares(1000)"), "jit: simd_squares(1000) = 332833500");
 }
 
 fn oob_line(out: &str) -> &str {

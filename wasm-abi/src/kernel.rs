@@ -18,8 +18,9 @@ pub const SERIAL_WRITE: u32 = 5;
 /// payload may hold a `u32` maximum (default and cap: `MAX_PAYLOAD`).
 pub const SERIAL_READ: u32 = 6;
 
-/// Posts notification bits to a task: payload `i32` task id, `u32` bits (not 0). Allowed for the
-/// tasks the caller may call (live providers of services in its `reach`). Does not block.
+/// Posts notification bits to a task: payload `i32` task id, `u32` bits (not 0). Allowed between
+/// a client and a server in either direction: the target may call the caller or the caller may
+/// call the target (the live provider of a service in the other's `reach`). Does not block.
 pub const NOTIFY: u32 = 7;
 /// Arms the caller's timer: payload `u64` nanoseconds from now (0 disarms). When it expires the
 /// caller gets [`TIMER_BIT`]. One timer per task; a new request replaces the old one.

@@ -13,6 +13,8 @@ mod export;
 pub mod kernel;
 mod message;
 pub mod names;
+#[cfg(target_arch = "wasm32")]
+pub mod device;
 pub mod net;
 pub mod netdev;
 pub mod server;

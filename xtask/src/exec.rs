@@ -24,6 +24,10 @@ fn parse_arg(text: &str, ty: ValType) -> Result<Val, Failure> {
         ValType::I64 => Val::I64(int(text).ok_or_else(bad)?),
         ValType::F32 => Val::F32(text.parse::<f32>().map_err(|_| bad())?.to_bits()),
         ValType::F64 => Val::F64(text.parse::<f64>().map_err(|_| bad())?.to_bits()),
+        ValType::V128 => {
+            let h = text.strip_prefix("0x").ok_or_else(bad)?;
+            Val::V128(u128::from_str_radix(h, 16).map_err(|_| bad())?)
+        }
         _ => return Err(Failure::Usage(format!("cannot pass a {ty:?} from the command line"))),
     })
 }
@@ -36,6 +40,7 @@ fn show(v: &Val) -> String {
         Val::F64(b) => format!("{} (0x{b:016x})", f64::from_bits(*b)),
         Val::FuncRef(0) | Val::ExternRef(0) => "null".into(),
         Val::FuncRef(p) | Val::ExternRef(p) => format!("ref 0x{p:x}"),
+        Val::V128(b) => format!("0x{b:032x}"),
     }
 }
 

@@ -51,8 +51,9 @@ COMMANDS:
     spectest [DIR] Run the Wasm spec suite (default ../shared/wasm-testsuite) through
              the compiler on the host; skips are listed in kernel/compiler/spectest-skips.txt
              (a listed directive still runs: one that passes fails the run as a stale skip).
-             Options: --opt none|speed, --bounds guard|explicit, --file NAME, --verbose (every
-             failure, and every skipped directive with its feature)
+             Options: --opt none|speed, --bounds guard|explicit, --cpu host|x86-64-v2 (the
+             extensions code may use: the host's, or SSE4.2 without AVX), --file NAME,
+             --verbose (every failure, and every skipped directive with its feature)
     differential [--count N] [--seed S] [--opt none|speed] [--bounds guard|explicit]
              [--fuel F] [--rounds R]
              wasm-smith modules (seeds S.., default 0 and 10000) run here and on wasmi with

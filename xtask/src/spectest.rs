@@ -2,7 +2,7 @@
 //! and the host runtime, one line per file, ending with `N passed, M failed, K skipped`.
 
 use crate::Failure;
-use hayabusa_compiler::{BoundsChecks, CompileOptions, OptLevel};
+use hayabusa_compiler::{BoundsChecks, CompileOptions, CpuFeatures, OptLevel};
 use hayabusa_compiler_host::spectest::{FileReport, Skips, run_file};
 use hayabusa_compiler_host::{STACK_BUDGET, cpu};
 use std::path::{Path, PathBuf};
@@ -41,6 +41,11 @@ fn parse_args(args: &[String]) -> Result<Args, Failure> {
                 Some("guard") => a.opts.bounds = BoundsChecks::Guard,
                 Some("explicit") => a.opts.bounds = BoundsChecks::Explicit,
                 _ => return Err(Failure::Usage("--bounds needs guard|explicit".into())),
+            },
+            "--cpu" => match it.next().map(String::as_str) {
+                Some("host") => a.opts.cpu = cpu::host_features(),
+                Some("x86-64-v2") => a.opts.cpu = CpuFeatures::x86_64_v2(),
+                _ => return Err(Failure::Usage("--cpu needs host|x86-64-v2".into())),
             },
             "--file" => a.only.push(it.next().ok_or_else(|| Failure::Usage("--file needs a name".into()))?.clone()),
             "-v" | "--verbose" => a.verbose = true,

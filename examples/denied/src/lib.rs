@@ -4,6 +4,7 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+use hayabusa_abi::device::Device;
 use hayabusa_abi::console::Line;
 use hayabusa_abi::{Error, Message, TaskId, call, kernel, lookup, names};
 
@@ -39,6 +40,7 @@ fn main() {
     ok &= report("lookup(\"pingpong\")", lookup(names::PINGPONG).map(drop), &[Error::Denied]);
     ok &= report("register(\"console\")", kernel::register(names::CONSOLE), &[Error::Denied]);
     ok &= report("kernel SERIAL_WRITE", kernel::serial_write(b"denied: written to serial\n"), &[Error::Denied]);
+    ok &= report("kernel DEVICE_OPEN(\"virtio-net\")", Device::open("virtio-net").map(drop), &[Error::Denied]);
     // Calls by guessed id reach nothing but the console: the others are not in `reach`.
     let console = lookup(names::CONSOLE).ok();
     let mut calls = 0;

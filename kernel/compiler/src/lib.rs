@@ -1,6 +1,6 @@
 //! WebAssembly validation and compilation to x86-64 with Cranelift, shared by the kernel and host tools.
 //!
-//! Pipeline: [`validate`] (wasmparser, Wasm 2.0 minus SIMD) → [`module::parse`] (the module's
+//! Pipeline: [`validate`] (wasmparser, Wasm 2.0 with SIMD) → [`module::parse`] (the module's
 //! declarations) → [`translate`] (Wasm → CLIF, ours) → [`compile`] (Cranelift x86-64) → [`link`]
 //! (one position-independent code image with a trap table). The runtime layout the code expects
 //! (vmctx, builtins, trap kinds) is owned by [`env`]. This crate holds no unsafe code: running the

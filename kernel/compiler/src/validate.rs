@@ -3,16 +3,15 @@
 use crate::error::{Error, ErrorKind, Result};
 use wasmparser::{Validator, WasmFeatures};
 
-/// What this compiler implements: WebAssembly 2.0 without SIMD, plus extended constant
-/// expressions (cheap to evaluate, used by real toolchains).
+/// What this compiler implements: WebAssembly 2.0 (fixed-width SIMD included), plus extended
+/// constant expressions (cheap to evaluate, used by real toolchains).
 pub fn supported_features() -> WasmFeatures {
-    (WasmFeatures::WASM2 | WasmFeatures::EXTENDED_CONST) - WasmFeatures::SIMD
+    WasmFeatures::WASM2 | WasmFeatures::EXTENDED_CONST
 }
 
 /// Proposals we reject, with the name used in "unsupported feature X" errors. Checked in order;
 /// each entry lists the flags that must be added together for the proposal to validate.
 const PROPOSALS: &[(&str, WasmFeatures)] = &[
-    ("simd", WasmFeatures::SIMD),
     ("relaxed-simd", WasmFeatures::SIMD.union(WasmFeatures::RELAXED_SIMD)),
     ("threads", WasmFeatures::THREADS),
     ("tail-call", WasmFeatures::TAIL_CALL),

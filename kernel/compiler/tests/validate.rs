@@ -27,7 +27,7 @@ fn malformed_bytes_are_rejected() {
 #[test]
 fn proposals_outside_scope_are_named() {
     let cases = [
-        ("(module (func (result v128) v128.const i64x2 0 0))", "simd"),
+        ("(module (func (result v128) v128.const i64x2 0 0 v128.const i64x2 0 0 i8x16.relaxed_swizzle))", "relaxed-simd"),
         ("(module (memory i64 1))", "memory64"),
         ("(module (memory 1) (memory 1))", "multi-memory"),
         ("(module (func $f return_call $f))", "tail-call"),

@@ -40,8 +40,9 @@ impl VMLimits {
 /// calls into the instance that imports it.
 pub type HostFn = dyn Fn(&[Val]) -> Vec<Val> + Send + Sync;
 
-/// A host function's body on raw 8-byte slots (see [`Val::to_slot`]): arguments in, results
-/// written over them; `max(params, results, 1)` slots. No allocation on the call path.
+/// A host function's body on raw 8-byte slots (see [`Val::write_slots`]; a `v128` takes two):
+/// arguments in, results written over them; [`Sig::slots`] of them. No allocation on the call
+/// path.
 pub type RawHostFn = dyn Fn(&mut [u64]) + Send + Sync;
 
 pub enum HostBody {
@@ -56,7 +57,7 @@ pub struct HostFunc {
 
 impl HostFunc {
     fn slots(&self) -> usize {
-        self.sig.params.len().max(self.sig.results.len()).max(1)
+        self.sig.slots()
     }
 
     /// Runs the body on `slots` (at least [`HostFunc::slots`] of them).
@@ -65,10 +66,8 @@ impl HostFunc {
         match &self.body {
             HostBody::Raw(f) => f(slots),
             HostBody::Vals(f) => {
-                let args: Vec<Val> = self.sig.params.iter().zip(slots.iter()).map(|(t, s)| Val::from_slot(*t, *s)).collect();
-                for (slot, v) in slots.iter_mut().zip(f(&args)) {
-                    *slot = v.to_slot();
-                }
+                let args = Val::read_all(&self.sig.params, slots);
+                Val::write_all(&self.sig.results, &f(&args), slots);
             }
         }
     }
@@ -210,9 +209,10 @@ impl<P: Platform> FuncHandle<P> {
         self.funcref
     }
 
-    /// Slots [`FuncHandle::call_raw`] needs: `max(params, results, 1)`.
+    /// Slots [`FuncHandle::call_raw`] needs: [`Sig::slots`], `max(params, results, 1)` with a
+    /// `v128` counting two.
     pub fn slots(&self) -> usize {
-        self.sig.params.len().max(self.sig.results.len()).max(1)
+        self.sig.slots()
     }
 
     /// Calls the function. A trap in compiled code comes back as `Err`. Arguments beyond the
@@ -221,11 +221,9 @@ impl<P: Platform> FuncHandle<P> {
     /// [`FuncHandle::call_raw`]).
     pub fn call(&self, args: &[Val]) -> Result<Vec<Val>, Trap> {
         let mut values = vec![0u64; self.slots()];
-        for (slot, a) in values.iter_mut().zip(args) {
-            *slot = a.to_slot();
-        }
+        Val::write_all(&self.sig.params, args, &mut values);
         self.call_raw(&mut values)?;
-        Ok(self.sig.results.iter().zip(values).map(|(t, s)| Val::from_slot(*t, s)).collect())
+        Ok(Val::read_all(&self.sig.results, &values))
     }
 
     /// Calls the function on raw slots ([`Val::to_slot`]): arguments in, results written over

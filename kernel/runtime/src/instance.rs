@@ -228,8 +228,8 @@ impl<P: Platform> Instance<P> {
         let func_ref = |i: u32| funcs[i as usize] as u64;
         for g in &info.globals[info.num_imported_globals as usize..] {
             let init = g.init.as_ref().expect("local global has an initialiser");
-            let v = init.eval(&|i| globals[i as usize].get().to_slot(), &func_ref);
-            globals.push(Arc::new(Global::new(g.ty, Val::from_slot(g.ty.ty, v))));
+            let v = init.eval_wide(&|i| globals[i as usize].get().to_bits(), &func_ref);
+            globals.push(Arc::new(Global::new(g.ty, Val::from_bits(g.ty.ty, v))));
         }
         let global_value = |i: u32| globals[i as usize].get().to_slot();
         for d in &info.tables[info.num_imported_tables as usize..] {

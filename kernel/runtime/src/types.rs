@@ -17,6 +17,7 @@ fn code(t: ValType) -> u8 {
         ValType::F64 => 3,
         ValType::FuncRef => 4,
         ValType::ExternRef => 5,
+        ValType::V128 => 6,
     }
 }
 

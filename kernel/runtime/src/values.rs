@@ -2,6 +2,7 @@
 
 use alloc::format;
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::fmt;
 use hayabusa_compiler::{TrapKind, ValType};
 
@@ -15,6 +16,8 @@ pub enum Val {
     F64(u64),
     FuncRef(usize),
     ExternRef(usize),
+    /// A `v128`, little-endian: lane 0 in the low bits.
+    V128(u128),
 }
 
 impl Val {
@@ -26,20 +29,26 @@ impl Val {
             Val::F64(_) => ValType::F64,
             Val::FuncRef(_) => ValType::FuncRef,
             Val::ExternRef(_) => ValType::ExternRef,
+            Val::V128(_) => ValType::V128,
         }
     }
 
-    pub fn to_slot(self) -> u64 {
+    /// The value's bits: the 8-byte slot encoding zero-extended, or a `v128`'s 16 bytes (how a
+    /// global's cell holds it).
+    pub fn to_bits(self) -> u128 {
         match self {
-            Val::I32(v) => v as u32 as u64,
-            Val::I64(v) => v as u64,
-            Val::F32(b) => b as u64,
-            Val::F64(b) => b,
-            Val::FuncRef(p) | Val::ExternRef(p) => p as u64,
+            Val::I32(v) => u128::from(v as u32),
+            Val::I64(v) => u128::from(v as u64),
+            Val::F32(b) => u128::from(b),
+            Val::F64(b) => u128::from(b),
+            Val::FuncRef(p) | Val::ExternRef(p) => p as u128,
+            Val::V128(b) => b,
         }
     }
 
-    pub fn from_slot(ty: ValType, slot: u64) -> Val {
+    /// The value of type `ty` whose [`Val::to_bits`] is `bits` (higher bits ignored).
+    pub fn from_bits(ty: ValType, bits: u128) -> Val {
+        let slot = bits as u64;
         match ty {
             ValType::I32 => Val::I32(slot as u32 as i32),
             ValType::I64 => Val::I64(slot as i64),
@@ -47,7 +56,60 @@ impl Val {
             ValType::F64 => Val::F64(slot),
             ValType::FuncRef => Val::FuncRef(slot as usize),
             ValType::ExternRef => Val::ExternRef(slot as usize),
+            ValType::V128 => Val::V128(bits),
         }
+    }
+
+    /// The one-slot encoding of a value of every type but `v128`, which takes two slots
+    /// ([`Val::write_slots`]); for a `v128` this is its low half.
+    pub fn to_slot(self) -> u64 {
+        self.to_bits() as u64
+    }
+
+    /// The value of type `ty` in one slot (a `v128` gets only its low half: see
+    /// [`Val::read_slots`]).
+    pub fn from_slot(ty: ValType, slot: u64) -> Val {
+        Val::from_bits(ty, u128::from(slot))
+    }
+
+    /// Writes the value into the first [`ValType::slots`] slots of `out` (a `v128` low half
+    /// first) and returns how many it used.
+    pub fn write_slots(self, out: &mut [u64]) -> usize {
+        let bits = self.to_bits();
+        out[0] = bits as u64;
+        if self.ty() == ValType::V128 {
+            out[1] = (bits >> 64) as u64;
+        }
+        self.ty().slots()
+    }
+
+    /// Reads a value of type `ty` from the first [`ValType::slots`] slots of `slots`.
+    pub fn read_slots(ty: ValType, slots: &[u64]) -> Val {
+        let high = if ty == ValType::V128 { u128::from(slots[1]) << 64 } else { 0 };
+        Val::from_bits(ty, high | u128::from(slots[0]))
+    }
+
+    /// Writes `vals` one after another into `out` ([`Val::write_slots`]), each as the type of
+    /// `types` at its position (so the layout follows `types` whatever the values are); values
+    /// beyond `types` are ignored.
+    pub fn write_all(types: &[ValType], vals: &[Val], out: &mut [u64]) {
+        let mut at = 0;
+        for (t, v) in types.iter().zip(vals) {
+            at += Val::from_bits(*t, v.to_bits()).write_slots(&mut out[at..]);
+        }
+    }
+
+    /// Reads values of `types` one after another from `slots` ([`Val::read_slots`]).
+    pub fn read_all(types: &[ValType], slots: &[u64]) -> Vec<Val> {
+        let mut at = 0;
+        types
+            .iter()
+            .map(|t| {
+                let v = Val::read_slots(*t, &slots[at..]);
+                at += t.slots();
+                v
+            })
+            .collect()
     }
 
     /// The zero/null value of a type.

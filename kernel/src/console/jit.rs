@@ -48,6 +48,7 @@ const CALLS: &[(&str, &[u64])] = &[
     ("dispatch", &[4, 6, 7]),
     ("dispatch", &[5, 6, 7]),
     ("print_square", &[12]),
+    ("simd_squares", &[1000]),
 ];
 
 pub fn run(args: &[&str]) -> Outcome {
@@ -99,13 +100,15 @@ fn report_compile(module: &CompiledModule, opt: OptLevel, bounds: BoundsChecks, 
     }
 }
 
-fn format_value(ty: ValType, bits: u64) -> String {
+fn format_value(ty: ValType, wide: u128) -> String {
+    let bits = wide as u64;
     match ty {
         ValType::I32 => format!("{}", bits as u32 as i32),
         ValType::I64 => format!("{}", bits as i64),
         ValType::F32 => format!("{}", f32::from_bits(bits as u32)),
         ValType::F64 => format!("{}", f64::from_bits(bits)),
         ValType::FuncRef | ValType::ExternRef => format!("ref {bits:#x}"),
+        ValType::V128 => format!("v128 {wide:#034x}"),
     }
 }
 
@@ -115,7 +118,7 @@ fn imports(out: &Arc<Mutex<Vec<String>>>) -> [(&'static str, FuncHandle); 2] {
     let print = FuncHandle::host(
         Sig { params: vec![ValType::I32], results: vec![] },
         Box::new(move |args| {
-            let shown: Vec<String> = args.iter().map(|a| format_value(a.ty(), a.to_slot())).collect();
+            let shown: Vec<String> = args.iter().map(|a| format_value(a.ty(), a.to_bits())).collect();
             out.lock().push(format!("jit: env.print_i32({})", shown.join(", ")));
             Vec::new()
         }),
@@ -156,14 +159,14 @@ fn call(instance: &Instance, name: &str, args: &[u64]) -> String {
     let Some(f) = instance.export_func(name) else {
         return format!("jit: {name}: no such export");
     };
-    let shown: Vec<String> = f.sig.params.iter().zip(args.iter()).map(|(t, a)| format_value(*t, *a)).collect();
+    let shown: Vec<String> = f.sig.params.iter().zip(args.iter()).map(|(t, a)| format_value(*t, u128::from(*a))).collect();
     let call = format!("{name}({})", shown.join(", "));
     let args: Vec<Val> = f.sig.params.iter().zip(args.iter()).map(|(t, a)| Val::from_slot(*t, *a)).collect();
     let start = crate::time::uptime_ns();
     match f.call(&args) {
         Ok(values) => {
             let us = (crate::time::uptime_ns() - start) / 1000;
-            let shown: Vec<String> = values.iter().map(|v| format_value(v.ty(), v.to_slot())).collect();
+            let shown: Vec<String> = values.iter().map(|v| format_value(v.ty(), v.to_bits())).collect();
             format!("jit: {call} = {} ({us} us)", shown.join(", "))
         }
         Err(t) => {

@@ -83,7 +83,7 @@ pub fn handle<S: System>(ctl: &Ctl<S>, ptr: u32, header: Header) -> Outcome {
                 Err(Error::BadArgument)
             } else if !t.tasks.contains_key(dst) {
                 Err(Error::NoSuchTask)
-            } else if !t.may_call(ctl.id, dst) {
+            } else if !t.may_call(ctl.id, dst) && !t.may_call(dst, ctl.id) {
                 Err(Error::Denied)
             } else {
                 notify::post(t, dst, bits);

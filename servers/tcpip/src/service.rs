@@ -18,6 +18,9 @@ use crate::sockets::{Progress, Stack, Step};
 
 /// How often the sockets of clients that ended are looked for.
 const SWEEP_NS: u64 = 1_000_000_000;
+/// The notification bit that asks whether a client blocked in a call to us still lives (a
+/// live one finds it at its next `ipc_recv`, and ignores it).
+const PROBE_BIT: u32 = 1 << 29;
 /// When the driver's transmit queue was full, the next try.
 const TX_RETRY_NS: u64 = 10_000_000;
 
@@ -172,15 +175,15 @@ impl Service {
 
     /// Closes the sockets of clients that ended. One without a kept request is asked with an
     /// `ipc_reply` (a live task not calling us makes it fail with NOT_WAITING, an ended one
-    /// with NO_SUCH_TASK); one with a kept request, whose reply that would be, with a NOTIFY
-    /// (NO_SUCH_TASK for an ended task, DENIED for a live client).
+    /// with NO_SUCH_TASK); one with a kept request, whose reply that would be, with a NOTIFY of
+    /// [`PROBE_BIT`] (NO_SUCH_TASK for an ended task; a live one gets the bit).
     fn sweep(&mut self, msg: &mut Message) {
         let clients: Vec<i32> = self.stack.clients().chain(self.pending.iter().map(|p| p.task.get())).collect();
         for id in clients {
             let Some(task) = TaskId::new(id) else { continue };
             let waiting = self.pending.iter().any(|p| p.task == task);
             let probe = if waiting {
-                kernel::notify(task, 1)
+                kernel::notify(task, PROBE_BIT)
             } else {
                 msg.reset(0);
                 msg.set_error(Error::Unsupported);

@@ -204,7 +204,7 @@ impl<'a> Request<'a> {
 
 /// The `(socket, interest)` (or, in a reply, `(socket, ready)`) entries of a WAIT payload part.
 pub fn wait_entries(bytes: &[u8]) -> impl Iterator<Item = (SocketId, u32)> + '_ {
-    bytes.chunks_exact(8).map(|e| (u32::from_le_bytes([e[0], e[1], e[2], e[3]]), u32::from_le_bytes([e[4], e[5], e[6], e[7]])))
+    bytes.as_chunks::<8>().0.iter().map(|e| (u32::from_le_bytes([e[0], e[1], e[2], e[3]]), u32::from_le_bytes([e[4], e[5], e[6], e[7]])))
 }
 
 /// One WAIT entry, encoded.

@@ -5,9 +5,9 @@ use wasmparser::{Validator, WasmFeatures};
 
 /// The module's imports as `module.name: (params) -> (results)` and exports as
 /// `name: (params) -> (results)` or `name: memory`, both sorted. Panics if the module is not
-/// valid WebAssembly 2.0 without SIMD (what `kernel/compiler` accepts).
+/// valid WebAssembly 2.0, SIMD included (what `kernel/compiler` accepts).
 pub fn describe(bytes: &[u8]) -> (Vec<String>, Vec<String>) {
-    let features = WasmFeatures::WASM2 - WasmFeatures::SIMD;
+    let features = WasmFeatures::WASM2;
     let types = Validator::new_with_features(features).validate_all(bytes).expect("module validates as Wasm 2.0");
     let types = types.as_ref();
     let show = |entity: EntityType| match entity {

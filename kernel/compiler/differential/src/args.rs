@@ -47,6 +47,22 @@ const F64S: &[u64] = &[
     0x3fe0_0000_0000_0000,
 ];
 
+/// A `v128`: any bits, or lanes of one width that are each an edge value of that width (the
+/// edge floats among them).
+fn v128(rng: &mut Rng, any: bool) -> Value {
+    if any {
+        return Value::V128(u128::from(rng.next()) << 64 | u128::from(rng.next()));
+    }
+    let mut bits = 0u128;
+    match rng.next() % 4 {
+        0 => (0..4).for_each(|i| bits |= u128::from(rng.pick(I32S) as u32) << (32 * i)),
+        1 => (0..2).for_each(|i| bits |= u128::from(rng.pick(I64S) as u64) << (64 * i)),
+        2 => (0..4).for_each(|i| bits |= u128::from(rng.pick(F32S)) << (32 * i)),
+        _ => (0..2).for_each(|i| bits |= u128::from(rng.pick(F64S)) << (64 * i)),
+    }
+    Value::V128(bits)
+}
+
 /// One argument of type `ty`. References are always null: neither engine can make the other's.
 pub fn arg(rng: &mut Rng, ty: ValType) -> Value {
     let any = rng.next() % 3 == 0;
@@ -61,5 +77,6 @@ pub fn arg(rng: &mut Rng, ty: ValType) -> Value {
         ValType::F64 => Value::F64(rng.pick(F64S)),
         ValType::FuncRef => Value::FuncRef { null: true },
         ValType::ExternRef => Value::ExternRef { null: true },
+        ValType::V128 => v128(rng, any),
     }
 }

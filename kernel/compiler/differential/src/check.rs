@@ -7,6 +7,7 @@ use crate::trace::{Event, TrapKind, Value};
 use hayabusa_compiler::module::ExternKind;
 use hayabusa_compiler::{BoundsChecks, CompileOptions, OptLevel};
 use std::sync::Arc;
+use wasmparser::{Validator, WasmFeatures};
 
 /// How modules are built and run.
 #[derive(Clone, Copy, Debug)]
@@ -32,13 +33,15 @@ pub enum Outcome {
     /// The seed's bytes make no module (wasm-smith gave up): nothing to compare.
     NoModule,
     /// Both engines produced this trace.
-    Agreed { calls: usize, traps: usize, instantiation_trapped: bool, endings: Vec<String> },
+    Agreed { calls: usize, traps: usize, instantiation_trapped: bool, endings: Vec<String>, simd: bool },
 }
 
 /// Totals over many seeds.
 #[derive(Debug, Default)]
 pub struct Stats {
     pub modules: usize,
+    /// Modules that use SIMD (do not validate without it).
+    pub simd_modules: usize,
     pub no_module: usize,
     pub calls: usize,
     pub traps: usize,
@@ -127,7 +130,9 @@ pub fn check_seed(seed: u64, opts: &Options) -> Result<Outcome, Mismatch> {
     if let Some(Event::Call { result: Err(TrapKind::Other(why)), .. }) = ours.iter().find(|e| matches!(e, Event::Call { result: Err(TrapKind::Other(_)), .. })) {
         return Err(fail(format!("both engines failed a call for a reason outside the trap set: {why}")));
     }
+    let without_simd = hayabusa_compiler::validate::supported_features() - WasmFeatures::SIMD;
     Ok(Outcome::Agreed {
+        simd: Validator::new_with_features(without_simd).validate_all(&wasm).is_err(),
         calls: ours.len().saturating_sub(1),
         traps: ours.iter().filter(|e| trap(e)).count(),
         instantiation_trapped: matches!(ours.first(), Some(Event::InstantiationTrapped(_))),
@@ -150,7 +155,8 @@ pub fn run_seeds(first: u64, count: u64, opts: &Options, mut progress: impl FnMu
         let outcome = check_seed(seed, opts)?;
         match &outcome {
             Outcome::NoModule => stats.no_module += 1,
-            Outcome::Agreed { calls, traps, instantiation_trapped, endings } => {
+            Outcome::Agreed { calls, traps, instantiation_trapped, endings, simd } => {
+                stats.simd_modules += usize::from(*simd);
                 for e in endings {
                     *stats.endings.entry(e.clone()).or_default() += 1;
                 }

@@ -62,8 +62,9 @@ fn main() -> ExitCode {
     match run {
         Ok(stats) => {
             println!(
-                "{} modules agree ({} seeds made no module): {} calls, {} traps, {} instantiation traps, {:.1} s",
+                "{} modules agree ({} with SIMD; {} seeds made no module): {} calls, {} traps, {} instantiation traps, {:.1} s",
                 stats.modules,
+                stats.simd_modules,
                 stats.no_module,
                 stats.calls,
                 stats.traps,

@@ -34,6 +34,7 @@ fn to_val(v: Value) -> Val {
         Value::F64(b) => Val::F64(b),
         Value::FuncRef { .. } => Val::FuncRef(0),
         Value::ExternRef { .. } => Val::ExternRef(0),
+        Value::V128(b) => Val::V128(b),
     }
 }
 
@@ -45,6 +46,7 @@ fn from_val(v: Val) -> Value {
         Val::F64(b) => Value::F64(b),
         Val::FuncRef(w) => Value::FuncRef { null: w == 0 },
         Val::ExternRef(w) => Value::ExternRef { null: w == 0 },
+        Val::V128(b) => Value::V128(b),
     }
 }
 

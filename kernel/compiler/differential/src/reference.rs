@@ -48,6 +48,7 @@ fn to_val(v: Value) -> Val {
         Value::F64(b) => Val::F64(f64::from_bits(b).into()),
         Value::FuncRef { .. } => Val::FuncRef(Ref::Null),
         Value::ExternRef { .. } => Val::ExternRef(Ref::Null),
+        Value::V128(b) => Val::V128(b.into()),
     }
 }
 
@@ -59,7 +60,7 @@ fn from_val(v: &Val) -> Value {
         Val::F64(f) => Value::F64(f.to_bits()),
         Val::FuncRef(r) => Value::FuncRef { null: r.is_null() },
         Val::ExternRef(r) => Value::ExternRef { null: r.is_null() },
-        Val::V128(_) => Value::I32(i32::MIN),
+        Val::V128(b) => Value::V128(u128::from_le_bytes(b.as_u128().to_ne_bytes())),
     }
 }
 
@@ -70,6 +71,7 @@ impl Wasmi {
         // Room for every call the fuel allows (wasmi's default depth, 1000, is the fuel itself),
         // so that neither engine's stack runs out before the fuel does.
         let mut config = Config::default();
+        config.wasm_simd(true);
         config.set_max_recursion_depth(1 << 20).set_max_stack_height(1 << 24);
         let engine = Engine::new(&config);
         let module = Module::new(&engine, wasm).map_err(|e| Err(format!("wasmi refused the module: {e}")))?;

@@ -14,6 +14,9 @@ pub enum Value {
     F64(u64),
     FuncRef { null: bool },
     ExternRef { null: bool },
+    /// A `v128` compares by bits: its lanes have no type here, and the module canonicalises
+    /// the NaNs of the lane-wise float arithmetic too.
+    V128(u128),
 }
 
 impl PartialEq for Value {
@@ -25,6 +28,7 @@ impl PartialEq for Value {
             (F32(a), F32(b)) => a == b || (f32::from_bits(a).is_nan() && f32::from_bits(b).is_nan()),
             (F64(a), F64(b)) => a == b || (f64::from_bits(a).is_nan() && f64::from_bits(b).is_nan()),
             (FuncRef { null: a }, FuncRef { null: b }) | (ExternRef { null: a }, ExternRef { null: b }) => a == b,
+            (V128(a), V128(b)) => a == b,
             _ => false,
         }
     }
@@ -39,6 +43,7 @@ impl fmt::Display for Value {
             Value::F64(b) => write!(f, "f64:{}({b:#x})", f64::from_bits(b)),
             Value::FuncRef { null } => write!(f, "funcref:{}", if null { "null" } else { "non-null" }),
             Value::ExternRef { null } => write!(f, "externref:{}", if null { "null" } else { "non-null" }),
+            Value::V128(b) => write!(f, "v128:{b:#034x}"),
         }
     }
 }

@@ -1,4 +1,4 @@
-//! 1,200 seeded wasm-smith modules (multi-value, reference types, bulk memory, ...: the shared
+//! 1,200 seeded wasm-smith modules (multi-value, reference types, bulk memory, SIMD, ...: the shared
 //! configuration of `hayabusa-smith`) run on this compiler and on wasmi with random arguments;
 //! every call's results, trap kind and the state after it must agree. A failure prints the seed
 //! and writes the module; `cargo xtask differential --seed S --count 1` runs it again.
@@ -16,9 +16,10 @@ fn check(opt: OptLevel, bounds: BoundsChecks, first: u64, count: u64) -> usize {
     match stats {
         Ok(s) => {
             println!(
-                "{opt:?}/{bounds:?}: seeds {first}..{}: {} modules agree ({} no module), {} calls, {} traps, {} instantiation traps, {:.1} s",
+                "{opt:?}/{bounds:?}: seeds {first}..{}: {} modules agree ({} with SIMD, {} no module), {} calls, {} traps, {} instantiation traps, {:.1} s",
                 first + count,
                 s.modules,
+                s.simd_modules,
                 s.no_module,
                 s.calls,
                 s.traps,
@@ -27,6 +28,7 @@ fn check(opt: OptLevel, bounds: BoundsChecks, first: u64, count: u64) -> usize {
             );
             assert!(s.calls > s.modules, "too few calls to mean anything: {s:?}");
             assert!(s.traps < s.calls, "every call trapped: {s:?}");
+            assert!(s.simd_modules * 10 >= s.modules, "too few modules use SIMD: {s:?}");
             s.modules
         }
         Err(m) => {

@@ -2,9 +2,9 @@
 //! (`kernel/compiler/fuzz`), the compile test (`kernel/compiler/tests/smith.rs`) and the
 //! differential runner (`kernel/compiler/differential`).
 //!
-//! Supported, and always on: Wasm 2.0 without SIMD (multi-value, reference types, bulk memory,
-//! sign extension, saturating float-to-int, mutable globals, several tables) and extended
-//! constant expressions. Off: SIMD and relaxed SIMD, threads, tail calls, multi-memory,
+//! Supported, and always on: Wasm 2.0 (multi-value, reference types, bulk memory, sign
+//! extension, saturating float-to-int, mutable globals, several tables, fixed-width SIMD) and
+//! extended constant expressions. Off: relaxed SIMD, threads, tail calls, multi-memory,
 //! memory64, exceptions, GC, and the newer proposals (wide arithmetic, custom page sizes,
 //! compact imports, ...). Keep this in step with `hayabusa_compiler::validate::supported_features`.
 
@@ -25,7 +25,7 @@ pub fn supported(c: &mut Config) {
     c.sign_extension_ops_enabled = true;
     c.saturating_float_to_int_enabled = true;
     c.extended_const_enabled = true;
-    c.simd_enabled = false;
+    c.simd_enabled = true;
     c.relaxed_simd_enabled = false;
     c.threads_enabled = false;
     c.shared_everything_threads_enabled = false;

@@ -11,6 +11,8 @@ pub enum ConstOp {
     I64(i64),
     F32(u32),
     F64(u64),
+    /// `v128.const`, little-endian (lane 0 in the low bits).
+    V128(u128),
     RefNull,
     RefFunc(u32),
     GlobalGet(u32),
@@ -40,6 +42,7 @@ impl ConstExpr {
                 Operator::I64Const { value } => ConstOp::I64(value),
                 Operator::F32Const { value } => ConstOp::F32(value.bits()),
                 Operator::F64Const { value } => ConstOp::F64(value.bits()),
+                Operator::V128Const { value } => ConstOp::V128(u128::from_le_bytes(*value.bytes())),
                 Operator::RefNull { .. } => ConstOp::RefNull,
                 Operator::RefFunc { function_index } => ConstOp::RefFunc(function_index),
                 Operator::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
@@ -64,29 +67,37 @@ impl ConstExpr {
 
     /// Evaluates the expression over 64-bit raw values (i32 as zero-extended bits, floats as
     /// bits, references as the embedder's encoding). `global` and `func_ref` supply the values
-    /// of globals and `ref.func`; `null` is the encoding of a null reference.
+    /// of globals and `ref.func`; `null` is the encoding of a null reference. For expressions
+    /// of every type but `v128` (whose value is [`ConstExpr::eval_wide`]'s).
     pub fn eval(&self, global: &dyn Fn(u32) -> u64, func_ref: &dyn Fn(u32) -> u64) -> u64 {
-        let mut stack: Vec<u64> = Vec::new();
+        self.eval_wide(&|g| u128::from(global(g)), func_ref) as u64
+    }
+
+    /// [`ConstExpr::eval`] over 128-bit raw values: a `v128` as its little-endian bits, every
+    /// other type zero-extended from its 64-bit encoding.
+    pub fn eval_wide(&self, global: &dyn Fn(u32) -> u128, func_ref: &dyn Fn(u32) -> u64) -> u128 {
+        let mut stack: Vec<u128> = Vec::new();
         for op in &self.ops {
             let v = match *op {
-                ConstOp::I32(v) => v as u32 as u64,
-                ConstOp::I64(v) => v as u64,
-                ConstOp::F32(b) => b as u64,
-                ConstOp::F64(b) => b,
+                ConstOp::I32(v) => u128::from(v as u32),
+                ConstOp::I64(v) => u128::from(v as u64),
+                ConstOp::F32(b) => u128::from(b),
+                ConstOp::F64(b) => u128::from(b),
+                ConstOp::V128(b) => b,
                 ConstOp::RefNull => 0,
-                ConstOp::RefFunc(f) => func_ref(f),
+                ConstOp::RefFunc(f) => u128::from(func_ref(f)),
                 ConstOp::GlobalGet(g) => global(g),
                 bin => {
-                    let b = stack.pop().unwrap_or(0);
-                    let a = stack.pop().unwrap_or(0);
-                    match bin {
-                        ConstOp::I32Add => (a as u32).wrapping_add(b as u32) as u64,
-                        ConstOp::I32Sub => (a as u32).wrapping_sub(b as u32) as u64,
-                        ConstOp::I32Mul => (a as u32).wrapping_mul(b as u32) as u64,
+                    let b = stack.pop().unwrap_or(0) as u64;
+                    let a = stack.pop().unwrap_or(0) as u64;
+                    u128::from(match bin {
+                        ConstOp::I32Add => u64::from((a as u32).wrapping_add(b as u32)),
+                        ConstOp::I32Sub => u64::from((a as u32).wrapping_sub(b as u32)),
+                        ConstOp::I32Mul => u64::from((a as u32).wrapping_mul(b as u32)),
                         ConstOp::I64Add => a.wrapping_add(b),
                         ConstOp::I64Sub => a.wrapping_sub(b),
                         _ => a.wrapping_mul(b),
-                    }
+                    })
                 }
             };
             stack.push(v);

@@ -18,7 +18,7 @@ pub(crate) fn val_type(ty: wasmparser::ValType, offset: u64) -> Result<ValType> 
         wasmparser::ValType::I64 => ValType::I64,
         wasmparser::ValType::F32 => ValType::F32,
         wasmparser::ValType::F64 => ValType::F64,
-        wasmparser::ValType::V128 => return Err(Error::unsupported(offset, "simd")),
+        wasmparser::ValType::V128 => ValType::V128,
         wasmparser::ValType::Ref(r) => ref_type(r, offset)?,
     })
 }

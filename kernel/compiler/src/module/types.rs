@@ -6,7 +6,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::ops::Range;
 
-/// A value type of Wasm 2.0 (without v128).
+/// A value type of Wasm 2.0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ValType {
     I32,
@@ -15,6 +15,15 @@ pub enum ValType {
     F64,
     FuncRef,
     ExternRef,
+    V128,
+}
+
+impl ValType {
+    /// How many 8-byte slots the value takes in the embedder's value arrays (entry and host
+    /// trampolines): 2 for `v128` (low half first), 1 for every other type.
+    pub fn slots(self) -> usize {
+        if self == ValType::V128 { 2 } else { 1 }
+    }
 }
 
 /// A function signature.
@@ -22,6 +31,24 @@ pub enum ValType {
 pub struct Sig {
     pub params: Vec<ValType>,
     pub results: Vec<ValType>,
+}
+
+impl Sig {
+    /// 8-byte slots the parameters take ([`ValType::slots`]).
+    pub fn param_slots(&self) -> usize {
+        self.params.iter().map(|t| t.slots()).sum()
+    }
+
+    /// 8-byte slots the results take.
+    pub fn result_slots(&self) -> usize {
+        self.results.iter().map(|t| t.slots()).sum()
+    }
+
+    /// Slots of a value array for one call: `max(params, results, 1)`; arguments go in, results
+    /// come back over them, each at the sum of the slots before it.
+    pub fn slots(&self) -> usize {
+        self.param_slots().max(self.result_slots()).max(1)
+    }
 }
 
 /// Limits of a table (in elements) or memory (in 64 KiB pages).

@@ -4,7 +4,7 @@
 use super::func_env::{FuncEnv, clif_type, wasm_signature};
 use super::state::{Frame, FrameKind, State};
 use super::variables::Locals;
-use super::{control, ops};
+use super::{control, ops, simd_lanes};
 use crate::compile::BoundsChecks;
 use crate::env::vmctx;
 use crate::error::Result;
@@ -67,6 +67,7 @@ pub fn translate_function(
             let zero = match clif_type(ty) {
                 types::F32 => builder.ins().f32const(0.0),
                 types::F64 => builder.ins().f64const(0.0),
+                types::I8X16 => simd_lanes::zero(&mut builder),
                 t => builder.ins().iconst(t, 0),
             };
             builder.def_var(v, zero);

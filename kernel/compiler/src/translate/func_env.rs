@@ -22,6 +22,8 @@ pub fn clif_type(t: ValType) -> Type {
         ValType::I64 | ValType::FuncRef | ValType::ExternRef => types::I64,
         ValType::F32 => types::F32,
         ValType::F64 => types::F64,
+        // v128 is always I8X16 between operators; SIMD operators bitcast to their lane type.
+        ValType::V128 => types::I8X16,
     }
 }
 

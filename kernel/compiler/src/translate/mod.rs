@@ -8,6 +8,8 @@ mod func_env;
 mod memory;
 mod numeric;
 mod ops;
+mod simd;
+mod simd_lanes;
 mod state;
 mod tables;
 mod variables;

@@ -2,8 +2,8 @@
 
 use super::func::Translator;
 use super::memory::Ext;
-use super::{calls, control, memory, numeric as n, tables, variables};
-use crate::error::{Error, Result};
+use super::{calls, control, memory, numeric as n, simd, tables, variables};
+use crate::error::Result;
 use cranelift_codegen::ir::Opcode as Op;
 use cranelift_codegen::ir::condcodes::{FloatCC as F, IntCC as I};
 use cranelift_codegen::ir::types::{F32, F64, I8, I16, I32, I64};
@@ -180,13 +180,8 @@ pub fn translate(t: &mut Translator, op: &O, off: u64) -> Result<()> {
         O::F32ReinterpretI32 => n::reinterpret(b, st, F32),
         O::F64ReinterpretI64 => n::reinterpret(b, st, F64),
 
-        ref other => {
-            return Err(Error::new(
-                crate::error::ErrorKind::Unsupported,
-                off,
-                alloc::format!("unsupported operator {other:?}"),
-            ));
-        }
+        // SIMD (and the unsupported rest): `simd.rs`.
+        ref other => return simd::translate(t, other, off),
     }
     Ok(())
 }

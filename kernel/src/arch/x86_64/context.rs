@@ -141,32 +141,34 @@ pub unsafe fn initial_stack(stack_top: u64, entry: extern "sysv64" fn(usize) -> 
     rsp
 }
 
-/// Puts `value` in all sixteen XMM registers, spins until the TSC reaches `until`, then checks
-/// every register still holds it: the scheduler self-test runs this in several threads at once
-/// to prove that preemption preserves each thread's vector state. (The kernel itself is
-/// soft-float, so no compiled kernel code lives in these registers.)
+/// Puts `value` in the low half and `!value` in the high half of all sixteen XMM registers,
+/// spins until the TSC reaches `until`, then checks every register still holds all 128 bits:
+/// the scheduler self-test runs this in several threads at once to prove that preemption
+/// preserves each thread's whole vector state (compiled Wasm keeps `v128` values there). (The
+/// kernel itself is soft-float, so no compiled kernel code lives in these registers.)
 pub fn xmm_survives_until(value: u64, until: u64) -> bool {
     let ok: u64;
     // SAFETY: only general registers named as operands and XMM registers, which kernel code
-    // never uses (soft-float target), are modified; no memory is touched.
+    // never uses (soft-float target), are modified; no memory is touched. PINSRQ/PEXTRQ are
+    // SSE4.1, which the kernel requires of the CPU.
     unsafe {
         asm!(
-            "movq xmm0, {v}",
-            "movq xmm1, {v}",
-            "movq xmm2, {v}",
-            "movq xmm3, {v}",
-            "movq xmm4, {v}",
-            "movq xmm5, {v}",
-            "movq xmm6, {v}",
-            "movq xmm7, {v}",
-            "movq xmm8, {v}",
-            "movq xmm9, {v}",
-            "movq xmm10, {v}",
-            "movq xmm11, {v}",
-            "movq xmm12, {v}",
-            "movq xmm13, {v}",
-            "movq xmm14, {v}",
-            "movq xmm15, {v}",
+            "movq xmm0, {v}", "pinsrq xmm0, {h}, 1",
+            "movq xmm1, {v}", "pinsrq xmm1, {h}, 1",
+            "movq xmm2, {v}", "pinsrq xmm2, {h}, 1",
+            "movq xmm3, {v}", "pinsrq xmm3, {h}, 1",
+            "movq xmm4, {v}", "pinsrq xmm4, {h}, 1",
+            "movq xmm5, {v}", "pinsrq xmm5, {h}, 1",
+            "movq xmm6, {v}", "pinsrq xmm6, {h}, 1",
+            "movq xmm7, {v}", "pinsrq xmm7, {h}, 1",
+            "movq xmm8, {v}", "pinsrq xmm8, {h}, 1",
+            "movq xmm9, {v}", "pinsrq xmm9, {h}, 1",
+            "movq xmm10, {v}", "pinsrq xmm10, {h}, 1",
+            "movq xmm11, {v}", "pinsrq xmm11, {h}, 1",
+            "movq xmm12, {v}", "pinsrq xmm12, {h}, 1",
+            "movq xmm13, {v}", "pinsrq xmm13, {h}, 1",
+            "movq xmm14, {v}", "pinsrq xmm14, {h}, 1",
+            "movq xmm15, {v}", "pinsrq xmm15, {h}, 1",
             "2:",
             "pause",
             "rdtsc",
@@ -174,28 +176,29 @@ pub fn xmm_survives_until(value: u64, until: u64) -> bool {
             "or rax, rdx",
             "cmp rax, {until}",
             "jb 2b",
-            "movq {t}, xmm0", "cmp {t}, {v}", "jne 3f",
-            "movq {t}, xmm1", "cmp {t}, {v}", "jne 3f",
-            "movq {t}, xmm2", "cmp {t}, {v}", "jne 3f",
-            "movq {t}, xmm3", "cmp {t}, {v}", "jne 3f",
-            "movq {t}, xmm4", "cmp {t}, {v}", "jne 3f",
-            "movq {t}, xmm5", "cmp {t}, {v}", "jne 3f",
-            "movq {t}, xmm6", "cmp {t}, {v}", "jne 3f",
-            "movq {t}, xmm7", "cmp {t}, {v}", "jne 3f",
-            "movq {t}, xmm8", "cmp {t}, {v}", "jne 3f",
-            "movq {t}, xmm9", "cmp {t}, {v}", "jne 3f",
-            "movq {t}, xmm10", "cmp {t}, {v}", "jne 3f",
-            "movq {t}, xmm11", "cmp {t}, {v}", "jne 3f",
-            "movq {t}, xmm12", "cmp {t}, {v}", "jne 3f",
-            "movq {t}, xmm13", "cmp {t}, {v}", "jne 3f",
-            "movq {t}, xmm14", "cmp {t}, {v}", "jne 3f",
-            "movq {t}, xmm15", "cmp {t}, {v}", "jne 3f",
+            "movq {t}, xmm0", "cmp {t}, {v}", "jne 3f", "pextrq {t}, xmm0, 1", "cmp {t}, {h}", "jne 3f",
+            "movq {t}, xmm1", "cmp {t}, {v}", "jne 3f", "pextrq {t}, xmm1, 1", "cmp {t}, {h}", "jne 3f",
+            "movq {t}, xmm2", "cmp {t}, {v}", "jne 3f", "pextrq {t}, xmm2, 1", "cmp {t}, {h}", "jne 3f",
+            "movq {t}, xmm3", "cmp {t}, {v}", "jne 3f", "pextrq {t}, xmm3, 1", "cmp {t}, {h}", "jne 3f",
+            "movq {t}, xmm4", "cmp {t}, {v}", "jne 3f", "pextrq {t}, xmm4, 1", "cmp {t}, {h}", "jne 3f",
+            "movq {t}, xmm5", "cmp {t}, {v}", "jne 3f", "pextrq {t}, xmm5, 1", "cmp {t}, {h}", "jne 3f",
+            "movq {t}, xmm6", "cmp {t}, {v}", "jne 3f", "pextrq {t}, xmm6, 1", "cmp {t}, {h}", "jne 3f",
+            "movq {t}, xmm7", "cmp {t}, {v}", "jne 3f", "pextrq {t}, xmm7, 1", "cmp {t}, {h}", "jne 3f",
+            "movq {t}, xmm8", "cmp {t}, {v}", "jne 3f", "pextrq {t}, xmm8, 1", "cmp {t}, {h}", "jne 3f",
+            "movq {t}, xmm9", "cmp {t}, {v}", "jne 3f", "pextrq {t}, xmm9, 1", "cmp {t}, {h}", "jne 3f",
+            "movq {t}, xmm10", "cmp {t}, {v}", "jne 3f", "pextrq {t}, xmm10, 1", "cmp {t}, {h}", "jne 3f",
+            "movq {t}, xmm11", "cmp {t}, {v}", "jne 3f", "pextrq {t}, xmm11, 1", "cmp {t}, {h}", "jne 3f",
+            "movq {t}, xmm12", "cmp {t}, {v}", "jne 3f", "pextrq {t}, xmm12, 1", "cmp {t}, {h}", "jne 3f",
+            "movq {t}, xmm13", "cmp {t}, {v}", "jne 3f", "pextrq {t}, xmm13, 1", "cmp {t}, {h}", "jne 3f",
+            "movq {t}, xmm14", "cmp {t}, {v}", "jne 3f", "pextrq {t}, xmm14, 1", "cmp {t}, {h}", "jne 3f",
+            "movq {t}, xmm15", "cmp {t}, {v}", "jne 3f", "pextrq {t}, xmm15, 1", "cmp {t}, {h}", "jne 3f",
             "mov {ok}, 1",
             "jmp 4f",
             "3:",
             "xor {ok:e}, {ok:e}",
             "4:",
             v = in(reg) value,
+            h = in(reg) !value,
             until = in(reg) until,
             ok = out(reg) ok,
             t = out(reg) _,

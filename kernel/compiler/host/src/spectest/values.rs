@@ -2,7 +2,7 @@
 
 use crate::Val;
 use hayabusa_compiler::ValType;
-use wast::core::{NanPattern, WastArgCore, WastRetCore};
+use wast::core::{NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::{WastArg, WastRet};
 
 /// Externref values the script passes are encoded as `n + 1`, keeping 0 for null.
@@ -19,7 +19,7 @@ pub fn arg(a: &WastArg<'_>, ty: ValType) -> Result<Val, String> {
         WastArgCore::F64(f) => Val::F64(f.bits),
         WastArgCore::RefNull(_) => Val::default_of(ty),
         WastArgCore::RefExtern(n) | WastArgCore::RefHost(n) => Val::ExternRef(extern_word(*n)),
-        WastArgCore::V128(_) => return Err("unsupported feature simd".into()),
+        WastArgCore::V128(c) => Val::V128(u128::from_le_bytes(c.to_le_bytes())),
     })
 }
 
@@ -39,6 +39,19 @@ fn f64_matches(p: &NanPattern<wast::token::F64>, bits: u64) -> bool {
         NanPattern::Value(f) => f.bits == bits,
         NanPattern::CanonicalNan => bits & 0x7fff_ffff_ffff_ffff == 0x7ff8_0000_0000_0000,
         NanPattern::ArithmeticNan => nan && bits & 0x0008_0000_0000_0000 != 0,
+    }
+}
+
+/// A `v128` expectation, lane by lane: integers exactly, floats with a NaN pattern per lane.
+fn v128_matches(p: &V128Pattern, bits: u128) -> bool {
+    let lane = |i: usize, width: u32| (bits >> (i as u32 * width)) & ((1u128 << width) - 1);
+    match p {
+        V128Pattern::I8x16(e) => e.iter().enumerate().all(|(i, v)| lane(i, 8) == u128::from(*v as u8)),
+        V128Pattern::I16x8(e) => e.iter().enumerate().all(|(i, v)| lane(i, 16) == u128::from(*v as u16)),
+        V128Pattern::I32x4(e) => e.iter().enumerate().all(|(i, v)| lane(i, 32) == u128::from(*v as u32)),
+        V128Pattern::I64x2(e) => e.iter().enumerate().all(|(i, v)| lane(i, 64) == u128::from(*v as u64)),
+        V128Pattern::F32x4(e) => e.iter().enumerate().all(|(i, p)| f32_matches(p, lane(i, 32) as u32)),
+        V128Pattern::F64x2(e) => e.iter().enumerate().all(|(i, p)| f64_matches(p, lane(i, 64) as u64)),
     }
 }
 
@@ -84,7 +97,7 @@ fn core_matches(r: &WastRetCore<'_>, v: &Val, func: FuncResolver<'_>) -> Result<
             }
             false
         }
-        (WastRetCore::V128(_), _) => return Err("unsupported feature simd".into()),
+        (WastRetCore::V128(p), Val::V128(a)) => v128_matches(p, *a),
         _ => false,
     })
 }
