@@ -11,10 +11,10 @@
 
 extern crate alloc;
 
-mod device;
 mod netdev;
 mod service;
-mod sockets;
+
+use tcpip_stack::{device, sockets};
 
 use hayabusa_abi::{Error, Message, TaskId, console, kernel, names};
 use smoltcp::iface::{Config, Interface};

@@ -5,7 +5,7 @@
 use hayabusa_abi::netdev::{INFO, MAX_FRAME, RECV, SEND, SUBSCRIBE};
 use hayabusa_abi::{Error, Message, TaskId, call, lookup};
 
-use crate::device::Frames;
+use tcpip_stack::device::Frames;
 
 pub struct Netdev {
     task: TaskId,

@@ -12,9 +12,9 @@ use hayabusa_abi::netdev::RX_BIT;
 use hayabusa_abi::{Error, Message, TaskId, recv, reply};
 use smoltcp::time::Instant;
 
-use crate::device::Frames;
+use tcpip_stack::device::Frames;
 use crate::netdev::Netdev;
-use crate::sockets::{Progress, Stack, Step};
+use tcpip_stack::sockets::{Progress, Stack, Step};
 
 /// How often the sockets of clients that ended are looked for.
 const SWEEP_NS: u64 = 1_000_000_000;
