@@ -5,6 +5,8 @@
 //! malformed requests. Prints one line per check, then `nettest: ok`, or `nettest: FAILED ...`
 //! and exits 1. `run nettest leak` listens on port 8 and exits without closing it (the service
 //! must free the port once it sees the task gone); `run nettest reuse` then listens there.
+//! `run nettest echo`: an echo server on port 80 (one connection at a time, forever), for a
+//! client on the host through the real NIC (`cargo xtask run` forwards 127.0.0.1:8080 to it).
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -70,12 +72,33 @@ fn main() {
             return;
         }
         Ok(b"reuse") => return reuse(),
+        Ok(b"echo") => echo(),
         _ => {}
     }
     tcp();
     udp();
     malformed();
     ok("ok");
+}
+
+/// Echoes every connection to port 80 until its peer closes; never returns.
+fn echo() -> ! {
+    let listener = must("listen on 80", TcpListener::bind(80));
+    ok("echo on port 80");
+    let mut buf = [0u8; 4080];
+    loop {
+        let Ok((stream, _)) = listener.accept() else { continue };
+        loop {
+            match stream.recv(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if stream.send_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Listening on port 8 again, which an ended task held: the service frees it within a sweep.
