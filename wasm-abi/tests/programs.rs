@@ -112,6 +112,10 @@ fn shipped_manifest_grants_what_each_program_needs_and_no_more() {
     let drivers: Vec<_> = manifest.tasks().filter(|t| t.has_device("virtio-net")).collect();
     assert_eq!(drivers.len(), 1, "only the virtio-net driver holds the NIC");
     assert_eq!((drivers[0].provides, drivers[0].ipc), (Some(hayabusa_abi::names::NETDEV), hayabusa_manifest::Ipc::Switch));
+    // The TCP/IP server answers blocking requests later: switch path only, over the driver.
+    let tcpip = task("tcpip");
+    assert_eq!((tcpip.provides, tcpip.ipc), (Some(hayabusa_abi::names::TCPIP), hayabusa_manifest::Ipc::Switch));
+    assert!(tcpip.may_reach(hayabusa_abi::names::NETDEV));
     // denied must be refused everything it tries (examples/denied).
     let denied = task("denied");
     assert_eq!(denied.reach.iter().collect::<Vec<_>>(), [hayabusa_abi::names::CONSOLE]);
