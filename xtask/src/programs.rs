@@ -40,10 +40,6 @@ pub fn manifest() -> Result<String, Failure> {
     Ok(text)
 }
 
-/// Modules the hosted runner has natively (`hosted/src/tcpip/`), which the manifest may name
-/// before a program of `servers/` builds them.
-const NATIVE_ON_HOST: [&str; 1] = ["tcpip.wasm"];
-
 /// Builds every program that `manifest` (the text of `programs/manifest`) names. Outputs go to
 /// `<target>/programs`.
 pub fn build(target: &Path, manifest: &str) -> Result<Programs, Failure> {
@@ -77,11 +73,6 @@ pub fn build(target: &Path, manifest: &str) -> Result<Programs, Failure> {
         }
         // cargo writes crate `pingpong-client` as `pingpong_client.wasm`.
         let built = out_dir.join(name.replace('-', "_"));
-        if !built.is_file() && NATIVE_ON_HOST.contains(&name) {
-            // Packed once `servers/` builds it; until then the kernel refuses to start the task.
-            eprintln!("xtask: programs: no program builds {name} yet (the hosted runner has it natively)");
-            continue;
-        }
         if !built.is_file() {
             return Err(Failure::Error(format!("programs/manifest names {name}, but no program builds it")));
         }
