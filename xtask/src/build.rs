@@ -27,8 +27,7 @@ pub struct Built {
 }
 
 pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
-    let mut options = Options::parse(args, &["--program", "--manifest"])?;
-    options.network = true;
+    let options = Options::parse(args, &["--program", "--manifest"])?;
     let built = build(&options, Variant::Run)?;
     println!("{}", built.image.display());
     Ok(ExitCode::SUCCESS)
@@ -86,7 +85,7 @@ pub fn build(options: &Options, variant: Variant) -> Result<Built, Failure> {
     let out_dir = work_dir.join(options.profile());
     let variant = variant.name();
     let ramdisk = out_dir.join(format!("ramdisk-{variant}.bin"));
-    let skipped = pack_ramdisk(&base_manifest, &extras, &ramdisk, options.network && variant == "run")?;
+    let skipped = pack_ramdisk(&base_manifest, &extras, &ramdisk)?;
     // Debug info (tens of MiB with Cranelift) is useless to the kernel and slow to load; the
     // symbol table, which fault reports use, stays.
     let kernel = out_dir.join(format!("hayabusa-kernel-{variant}.elf"));
@@ -110,45 +109,16 @@ pub fn ramdisk(options: &Options, name: &str) -> Result<PathBuf, Failure> {
     let base_manifest = programs::manifest()?;
     let extras = extra::load(&options.programs, &options.manifests, &base_manifest)?;
     let ramdisk = cargo::target_dir()?.join("hayabusa").join(options.profile()).join(format!("ramdisk-{name}.bin"));
-    pack_ramdisk(&base_manifest, &extras, &ramdisk, false)?;
+    pack_ramdisk(&base_manifest, &extras, &ramdisk)?;
     Ok(ramdisk)
 }
 
-/// The network stack, in boot order: started at boot in the images `cargo xtask run` boots (its
-/// VM has a NIC), not in the test images (most of their VMs have none).
-const NETWORK_TASKS: [&str; 3] = ["virtio-net", "tcpip", "http"];
-
-/// `manifest` with `boot = yes` for the sections of [`NETWORK_TASKS`] it has.
-fn boot_network(manifest: &str) -> String {
-    let mut out = String::new();
-    let mut in_network = false;
-    let close = |out: &mut String, in_network: bool| {
-        if in_network {
-            out.push_str("boot = yes\n");
-        }
-    };
-    for line in manifest.lines() {
-        let trimmed = line.trim();
-        if let Some(name) = trimmed.strip_prefix('[').and_then(|rest| rest.split(']').next()) {
-            close(&mut out, in_network);
-            in_network = NETWORK_TASKS.contains(&name.trim());
-        } else if in_network && trimmed.split('=').next().is_some_and(|key| key.trim() == "boot") {
-            continue;
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    close(&mut out, in_network);
-    out
-}
-
 /// Builds the programs and writes the ramdisk archive to `path`; the modules left out.
-fn pack_ramdisk(base_manifest: &str, extras: &extra::Extras, path: &Path, network: bool) -> Result<Vec<&'static str>, Failure> {
+fn pack_ramdisk(base_manifest: &str, extras: &extra::Extras, path: &Path) -> Result<Vec<&'static str>, Failure> {
     let dir = path.parent().expect("a file in target/hayabusa");
     std::fs::create_dir_all(dir).map_err(|e| Failure::Error(format!("creating {}: {e}", dir.display())))?;
     let programs = programs::build(&cargo::target_dir()?, base_manifest)?;
-    let base = if network { boot_network(&programs.manifest) } else { programs.manifest };
-    let manifest = base + &extras.manifest;
+    let manifest = programs.manifest + &extras.manifest;
     let mut files: Vec<(&str, &[u8])> = vec![("README.txt", RAMDISK_README.as_bytes()), ("manifest", manifest.as_bytes())];
     let modules = programs.modules.iter().chain(&extras.files);
     files.extend(modules.map(|(name, bytes)| (name.as_str(), bytes.as_slice())));
@@ -156,18 +126,4 @@ fn pack_ramdisk(base_manifest: &str, extras: &extra::Extras, path: &Path, networ
     files.extend(www.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())));
     hayabusa_boot::write_ramdisk(&files, path)?;
     Ok(programs.skipped)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::boot_network;
-
-    #[test]
-    fn the_network_tasks_boot_in_run_images() {
-        let manifest = "# c\n[console]\nfile = c.wasm\nboot = yes\n\n[virtio-net]\nfile = v.wasm\nboot = no\n\n[tcpip]\nfile = t.wasm\n\n[hello]\nfile = h.wasm\n";
-        let out = boot_network(manifest);
-        let parsed = hayabusa_manifest::Manifest::parse(&out).unwrap();
-        let boots = |name: &str| parsed.task(name).unwrap().boot;
-        assert!(boots("console") && boots("virtio-net") && boots("tcpip") && !boots("hello"), "{out}");
-    }
 }

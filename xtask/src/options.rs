@@ -21,8 +21,6 @@ pub struct Options {
     pub tcp_ports: Vec<String>,
     /// `--http-port PORT`: the host port forwarded to the guest's port 80 (`run`; 0: none).
     pub http_port: Option<u16>,
-    /// The image is for a VM with a NIC: the network stack starts at boot (`run`, `build`).
-    pub network: bool,
     /// Everything after `--`.
     pub passthrough: Vec<String>,
 }
@@ -41,7 +39,6 @@ impl Options {
             manifests: Vec::new(),
             tcp_ports: Vec::new(),
             http_port: Some(DEFAULT_HTTP_PORT),
-            network: false,
             passthrough: Vec::new(),
         };
         let mut args = args.iter();

@@ -15,7 +15,6 @@ const PIPED_TIMEOUT: Duration = Duration::from_secs(120);
 
 pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
     let mut options = Options::parse(args, &["--accel", "--timeout", "--program", "--manifest", "--http-port"])?;
-    options.network = true;
     if let Some(port) = options.http_port
         && std::net::TcpListener::bind(("127.0.0.1", port)).is_err()
     {
