@@ -159,30 +159,7 @@ pub fn start<S: System>(name: &str, args: Option<&str>) -> Result<TaskId, StartE
         let id = table.next_id;
         table.next_id += 1;
         let ctl = Arc::new(Ctl::new(id));
-        table.tasks.insert(id, Task {
-            ctl: ctl.clone(),
-            name: String::from(entry.name),
-            entry,
-            args,
-            thread: 0,
-            code_bytes,
-            compile_ns,
-            store: None,
-            instance: None,
-            memory: None,
-            endpoint: None,
-            reach: entry.reach.iter().collect(),
-            reachable: None,
-            call_ptr: 0,
-            recv_ptr: 0,
-            slot: None,
-            rdv_thread: 0,
-            serving_from: None,
-            end: None,
-            switch_calls: 0,
-            notes: 0,
-            timer: None,
-        });
+        table.tasks.insert(id, Task::new(ctl.clone(), entry, args, code_bytes, compile_ns));
         ctl
     };
     let id = ctl.id;

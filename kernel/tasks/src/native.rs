@@ -204,31 +204,8 @@ pub fn start<S: System>(entry: Entry<'static>, args: Option<&str>, body: NativeB
         let id = table.next_id;
         table.next_id += 1;
         let ctl = Arc::new(Ctl::new(id));
-        table.tasks.insert(id, Task {
-            ctl: ctl.clone(),
-            name: String::from(entry.name),
-            entry,
-            args: String::from(args.unwrap_or(entry.args)),
-            thread: 0,
-            code_bytes: 0,
-            compile_ns: 0,
-            store: None,
-            instance: None,
-            memory: None,
-            endpoint: None,
-            reach: entry.reach.iter().collect(),
-            reachable: None,
-            call_ptr: 0,
-            recv_ptr: 0,
-            slot: None,
-            rdv_thread: 0,
-            serving_from: None,
-            end: None,
-            switch_calls: 0,
-            // A native task receives no notifications (it has no `ipc_recv`): they stay pending.
-            notes: 0,
-            timer: None,
-        });
+        // A native task receives no notifications (it has no `ipc_recv`): they stay pending.
+        table.tasks.insert(id, Task::new(ctl.clone(), entry, String::from(args.unwrap_or(entry.args)), 0, 0));
         table.natives.inboxes.insert(id, VecDeque::new());
         ctl
     };

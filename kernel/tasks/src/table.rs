@@ -110,6 +110,35 @@ pub struct Task<S: System> {
 }
 
 impl<S: System> Task<S> {
+    /// A task of manifest entry `entry` with argument string `args`, not yet on a thread, with
+    /// nothing instantiated (a compiled module's size and compile time, or 0s for a native task).
+    pub fn new(ctl: Arc<Ctl<S>>, entry: Entry<'static>, args: String, code_bytes: usize, compile_ns: u64) -> Task<S> {
+        Task {
+            ctl,
+            name: String::from(entry.name),
+            entry,
+            args,
+            thread: 0,
+            code_bytes,
+            compile_ns,
+            store: None,
+            instance: None,
+            memory: None,
+            endpoint: None,
+            reach: entry.reach.iter().collect(),
+            reachable: None,
+            call_ptr: 0,
+            recv_ptr: 0,
+            slot: None,
+            rdv_thread: 0,
+            serving_from: None,
+            end: None,
+            switch_calls: 0,
+            notes: 0,
+            timer: None,
+        }
+    }
+
     pub fn memory(&self) -> Result<&Arc<Memory<S>>, Error> {
         self.memory.as_ref().ok_or(Error::BadPointer)
     }
