@@ -69,7 +69,6 @@ fn echo_through(port: u16, len: usize) -> Vec<u8> {
 }
 
 #[test]
-#[ignore = "fails so far: no echo comes (tcpip waits in a call to virtio-net, which keeps running); not yet diagnosed"]
 fn tcpip_over_virtio_net_echoes_a_host_connection() -> Result<(), SessionError> {
     let port = free_port();
     let mut vm = boot_with_net(240, Some(port));

@@ -10,9 +10,6 @@ use hayabusa_tests::{SessionError, boot_with_net, line_starting};
 const GATEWAY_IS_AT: &str = "arping: 10.0.2.2 is at 52:55:0a:00:02:02";
 
 #[test]
-#[ignore = "the driver's transmissions often never complete (passed at a8afdd5, fails at bce0e27, \
-            which changes nothing it runs: intermittent, most likely once an interrupt was served \
-            before the transmission); not yet diagnosed, see issue 11's note"]
 fn the_virtio_net_driver_moves_frames_and_survives_its_own_death() -> Result<(), SessionError> {
     let mut vm = boot_with_net(240, None);
     vm.expect_prompt()?;

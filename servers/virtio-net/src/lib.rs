@@ -10,10 +10,11 @@
 mod config;
 mod frames;
 mod hal;
+mod tx;
 
 use hayabusa_abi::device::Device;
 use hayabusa_abi::kernel::{self, IRQ_BIT, NOTIFICATION};
-use hayabusa_abi::netdev::{self, MAX_FRAME, MTU, RX_BIT};
+use hayabusa_abi::netdev::{self, MTU, RX_BIT};
 use hayabusa_abi::{Error, Message, TaskId, console, names, recv, reply};
 use virtio_drivers::device::net::VirtIONetRaw;
 use virtio_drivers::transport::pci::PciTransport;
@@ -25,11 +26,11 @@ use hal::KernelHal;
 hayabusa_abi::main!(main);
 
 /// Descriptors per virtqueue, and receive buffers posted.
-const QUEUE: usize = 16;
+pub(crate) const QUEUE: usize = 16;
 /// A receive buffer: a whole frame and the virtio-net header.
 const RX_BUF: usize = 1536;
 
-type Net = VirtIONetRaw<KernelHal, PciTransport, QUEUE>;
+pub(crate) type Net = VirtIONetRaw<KernelHal, PciTransport, QUEUE>;
 
 /// The receive buffers and the token of each one's posting (statics: the shadow stack is small).
 struct Rx {
@@ -129,6 +130,7 @@ fn serve(device: &Device, net: &mut Net, mac: [u8; 6]) -> ! {
             if msg.u32_at(0).is_some_and(|bits| bits & IRQ_BIT != 0) {
                 // Reading the ISR lowers the line; then it may be unmasked.
                 net.ack_interrupt();
+                tx::reap(net);
                 let arrived = harvest(net);
                 let _ = device.irq_ack();
                 if arrived && let Some(client) = subscriber {
@@ -138,7 +140,7 @@ fn serve(device: &Device, net: &mut Net, mac: [u8; 6]) -> ! {
             continue;
         }
         let result = match msg.kind() {
-            netdev::SEND => send(net, &mut msg),
+            netdev::SEND => tx::send(net, msg.payload()).and_then(|()| msg.set_payload(&[])),
             netdev::RECV => {
                 harvest(net);
                 let mut frames = FRAMES.lock();
@@ -166,17 +168,4 @@ fn serve(device: &Device, net: &mut Net, mac: [u8; 6]) -> ! {
         let _ = reply(sender, &msg);
         msg.reset(0);
     }
-}
-
-/// SEND: transmits the frame in `msg`, waiting for the device to take it.
-fn send(net: &mut Net, msg: &mut Message) -> Result<(), Error> {
-    let frame = msg.payload();
-    if frame.len() < 14 || frame.len() > MAX_FRAME {
-        return Err(Error::BadArgument);
-    }
-    if !net.can_send() {
-        return Err(Error::Busy);
-    }
-    net.send(frame).map_err(|_| Error::Busy)?;
-    msg.set_payload(&[])
 }
