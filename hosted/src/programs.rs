@@ -78,7 +78,7 @@ pub fn load(path: &Path) -> Result<(), String> {
     };
     if let Some(m) = &manifest {
         let (tasks, at_boot) = m.tasks().fold((0, 0), |(n, b), t| (n + 1, b + usize::from(t.boot)));
-        log::info!("programs: manifest lists {tasks} tasks ({at_boot} marked boot = yes)");
+        log::info!("programs: manifest lists {tasks} tasks ({at_boot} marked to boot)");
         for task in m.tasks() {
             if files.get(task.file).is_none() {
                 log::warn!("programs: task {} needs {}, which the ramdisk does not hold", task.name, task.file);

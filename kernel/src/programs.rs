@@ -32,7 +32,7 @@ pub fn init() {
             }
         };
         let (tasks, at_boot) = manifest.tasks().fold((0, 0), |(n, b), t| (n + 1, b + usize::from(t.boot)));
-        log::info!("programs: manifest lists {tasks} tasks ({at_boot} marked boot = yes)");
+        log::info!("programs: manifest lists {tasks} tasks ({at_boot} marked to boot)");
         for task in manifest.tasks() {
             if rd.get(task.file).is_none() {
                 log::warn!("programs: task {} needs {}, which the ramdisk does not hold", task.name, task.file);

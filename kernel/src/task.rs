@@ -134,6 +134,10 @@ impl System for Kernel {
         device::task_ended(id);
     }
 
+    fn has_device(name: &str) -> bool {
+        device::present(name)
+    }
+
     const ABANDONED: u32 = trap::ABANDONED as u32;
     const GRACE_MS: u64 = trap::GRACE_TICKS as u64 * 1000 / time::TICK_HZ as u64;
 }

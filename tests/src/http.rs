@@ -4,13 +4,10 @@
 //! what a client library will not send (keep-alive on one known connection, garbage, a request
 //! cut short).
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-/// A free TCP port on 127.0.0.1 (bound once and released; good enough for one test's server).
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
-}
+pub use crate::free_port;
 
 /// A client with keep-alive (a pool of connections) that reports every status as it is.
 pub fn agent() -> ureq::Agent {

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod http;
+pub mod http_checks;
 
 use std::path::PathBuf;
 use std::time::Duration;

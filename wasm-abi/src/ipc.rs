@@ -9,6 +9,24 @@ pub fn lookup(name: &str) -> Result<TaskId, Error> {
     TaskId::from_return(unsafe { sys::ipc_lookup(name.as_ptr(), name.len()) })
 }
 
+/// [`lookup`], trying again every 100 ms for up to `ms` milliseconds while the service is
+/// `NOT_FOUND` (it may start after us, as the network stack does at boot). `msg` is scratch
+/// space for the kernel's timer notification; other notifications that come meanwhile are
+/// consumed with it (calls from tasks stay queued).
+pub fn lookup_waiting(name: &str, ms: u64, msg: &mut Message) -> Result<TaskId, Error> {
+    let mut waited = 0;
+    loop {
+        match lookup(name) {
+            Err(Error::NotFound) if waited < ms => {
+                crate::kernel::set_timer(100_000_000)?;
+                recv(Some(TaskId::KERNEL), msg)?;
+                waited += 100;
+            }
+            found => return found,
+        }
+    }
+}
+
 /// Sends `msg` to `task` and blocks until its reply, which replaces `msg` (an error reply leaves
 /// `msg` as sent).
 pub fn call(task: TaskId, msg: &mut Message) -> Result<(), Error> {

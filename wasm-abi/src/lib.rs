@@ -38,7 +38,7 @@ pub use message::{HEADER_SIZE, Header, MAX_PAYLOAD, MSG_SIZE, Message};
 pub use task::TaskId;
 
 #[cfg(target_arch = "wasm32")]
-pub use ipc::{call, call_status, lookup, recv, reply};
+pub use ipc::{call, call_status, lookup, lookup_waiting, recv, reply};
 
 /// The import module name of the four IPC calls.
 pub const IMPORT_MODULE: &str = "hayabusa";

@@ -13,7 +13,8 @@ pub const SEND: u32 = 1;
 pub const RECV: u32 = 2;
 /// Reply: the interface's MAC address (6 bytes), then `u16` MTU.
 pub const INFO: u32 = 3;
-/// Makes the caller the one task notified with [`RX_BIT`] when frames arrive. Reply empty.
+/// Makes the caller the one task notified with [`RX_BIT`] when frames arrive (at once when
+/// frames wait already). Reply empty.
 pub const SUBSCRIBE: u32 = 4;
 
 /// Notification bit: frames wait to be taken with RECV.

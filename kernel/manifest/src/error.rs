@@ -43,7 +43,7 @@ impl ErrorKind {
             ErrorKind::MissingFile => "task has no `file =`",
             ErrorKind::BadName => "bad name (1-32 bytes of a-z A-Z 0-9 - _ .)",
             ErrorKind::BadFileName => "bad file name (1-255 bytes, no spaces or control characters)",
-            ErrorKind::BadValue => "bad value (boot, tasks: yes|no, ipc: auto|switch, device: serial|virtio-net)",
+            ErrorKind::BadValue => "bad value (boot: yes|no|if DEVICE, tasks: yes|no, ipc: auto|switch, device: serial|virtio-net)",
             ErrorKind::BadLimit => {
                 "bad limit (memory: a multiple of 64K up to 4G; tables: 0 to 10000000 elements; stack: a multiple of 4K from 128K to 64M; sizes take a K, M or G suffix)"
             }

@@ -10,7 +10,7 @@ mod task;
 
 pub use error::{Error, ErrorKind};
 pub use parse::{Manifest, valid_name};
-pub use task::{Ipc, List, Task};
+pub use task::{BootWord, Ipc, List, Task};
 
 /// The longest task or service name, in bytes (the ABI's limit for service names).
 pub const MAX_NAME: usize = 32;

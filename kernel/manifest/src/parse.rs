@@ -105,6 +105,7 @@ impl<'a> Sections<'a> {
             files: List::default(),
             tasks: false,
             boot: false,
+            boot_if: None,
             ipc: Ipc::Auto,
             args: "",
             memory: None,
@@ -182,6 +183,10 @@ fn set<'a>(task: &mut Task<'a>, seen: &mut u16, key: &str, value: &'a str) -> Re
         "files" => return Err(ErrorKind::BadFileName),
         "tasks" if value == "yes" || value == "no" => task.tasks = value == "yes",
         "boot" if value == "yes" || value == "no" => task.boot = value == "yes",
+        "boot" => match value.strip_prefix("if ").map(str::trim) {
+            Some(device) if DEVICES.contains(&device) => (task.boot, task.boot_if) = (true, Some(device)),
+            _ => return Err(ErrorKind::BadValue),
+        },
         "ipc" if value == "auto" => task.ipc = Ipc::Auto,
         "ipc" if value == "switch" => task.ipc = Ipc::Switch,
         "args" => task.args = value,
@@ -303,8 +308,19 @@ ipc = switch
     }
 
     #[test]
+    fn boot_if_a_device() {
+        let m = Manifest::parse("[net]\nfile = n.wasm\nboot = if virtio-net\n[b]\nfile = b.wasm\nboot = yes\n").unwrap();
+        let net = m.task("net").unwrap();
+        assert_eq!((net.boot, net.boot_if), (true, Some("virtio-net")));
+        assert_eq!(net.boot_word().to_string(), "if:virtio-net");
+        assert_eq!(m.task("b").unwrap().boot_if, None);
+        assert_eq!(error("[a]\nfile = a\nboot = if floppy\n"), (3, ErrorKind::BadValue));
+        assert_eq!(error("[a]\nfile = a\nboot = if\n"), (3, ErrorKind::BadValue));
+    }
+
+    #[test]
     fn error_display() {
         let e = Manifest::parse("[a]\nfile = a\nboot = maybe\n").unwrap_err();
-        assert_eq!(e.to_string(), "manifest line 3: bad value (boot, tasks: yes|no, ipc: auto|switch, device: serial|virtio-net)");
+        assert_eq!(e.to_string(), "manifest line 3: bad value (boot: yes|no|if DEVICE, tasks: yes|no, ipc: auto|switch, device: serial|virtio-net)");
     }
 }

@@ -46,8 +46,11 @@ pub struct Task<'a> {
     pub files: List<'a>,
     /// Whether its TASKS requests may list the task table (`tasks = yes`).
     pub tasks: bool,
-    /// Started at boot (`boot = yes`); otherwise only by `run NAME`.
+    /// Started at boot (`boot = yes`, or `boot = if DEVICE`); otherwise only by `run NAME`.
     pub boot: bool,
+    /// `boot = if DEVICE`: started at boot only when the machine has that device (the network
+    /// stack boots where there is a NIC).
+    pub boot_if: Option<&'a str>,
     /// How calls to its service travel (`ipc`).
     pub ipc: Ipc,
     /// The argument string its ARGS request returns (`args`, the rest of the line).
@@ -75,8 +78,26 @@ impl Task<'_> {
         self.files.iter().any(|prefix| name.starts_with(prefix))
     }
 
+    /// The `programs` listing's word for `boot`: `yes`, `no`, or `if:DEVICE`.
+    pub fn boot_word(&self) -> BootWord<'_> {
+        BootWord(self)
+    }
+
     /// Whether this task may use `device` (e.g. `"serial"`).
     pub fn has_device(&self, device: &str) -> bool {
         self.devices.contains(device)
+    }
+}
+
+/// Shows a task's `boot` as one word (see [`Task::boot_word`]).
+pub struct BootWord<'t>(&'t Task<'t>);
+
+impl core::fmt::Display for BootWord<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match (self.0.boot, self.0.boot_if) {
+            (true, Some(device)) => write!(f, "if:{device}"),
+            (true, None) => f.pad("yes"),
+            (false, _) => f.pad("no"),
+        }
     }
 }

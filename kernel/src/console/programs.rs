@@ -25,7 +25,7 @@ pub fn run(_: &[&str]) -> Outcome {
             task.file,
             module.map_or(0, <[u8]>::len),
             task.provides.unwrap_or("-"),
-            if task.boot { "yes" } else { "no" },
+            task.boot_word(),
             match task.ipc {
                 hayabusa_manifest::Ipc::Auto => "auto",
                 hayabusa_manifest::Ipc::Switch => "switch",

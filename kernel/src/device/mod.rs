@@ -113,6 +113,11 @@ pub fn deliver_interrupts() {
     }
 }
 
+/// Whether a device called `name` was found at boot.
+pub fn present(name: &str) -> bool {
+    devices().iter().any(|d| d.name == name)
+}
+
 /// Task `id` ended: the devices it held stop (no DMA, no decoding, line masked) and are free.
 pub fn task_ended(id: TaskId) {
     for d in devices() {

@@ -406,10 +406,17 @@ fn settled<S: System>(id: TaskId) -> bool {
 
 /// Starts the manifest's `boot = yes` tasks in order, each after the one before has settled
 /// (registered its service, blocked, or ended; at most two seconds each), so that a client's
-/// first lookup finds the services listed before it.
+/// first lookup finds the services listed before it. A `boot = if DEVICE` task starts only when
+/// the machine has that device.
 pub fn start_boot_tasks<S: System>() {
     let Some(manifest) = S::manifest() else { return };
     for entry in manifest.tasks().filter(|t| t.boot) {
+        if let Some(device) = entry.boot_if
+            && !S::has_device(device)
+        {
+            log::info!("task {} not started: no {device} device", entry.name);
+            continue;
+        }
         match start::<S>(entry.name, None) {
             Ok(id) => {
                 log::info!("task {id} ({}) started", entry.name);

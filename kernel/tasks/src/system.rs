@@ -122,6 +122,12 @@ pub trait System: Sized + Send + Sync + 'static {
         Err(Error::Unsupported)
     }
 
+    /// Whether the machine has device `name` (`virtio-net`): the manifest's `boot = if DEVICE`.
+    fn has_device(name: &str) -> bool {
+        let _ = name;
+        false
+    }
+
     /// Task `id` ended (its code runs no more): what the system gave it, a device, is released.
     fn task_ended(id: TaskId) {
         let _ = id;

@@ -17,7 +17,7 @@ mod out;
 mod pages;
 
 use hayabusa_abi::net::{READABLE, TcpListener, WRITABLE, Wait};
-use hayabusa_abi::{Error, Message, console, kernel};
+use hayabusa_abi::{Error, Message, console, kernel, names};
 
 use conn::{Conn, Next};
 use pages::Stats;
@@ -51,8 +51,14 @@ fn fail(what: &str, e: Error) -> ! {
     kernel::exit(e.code())
 }
 
+/// How long to wait for tcpip to register, in milliseconds (both may start at boot).
+const TCPIP_WAIT_MS: u64 = 10_000;
+
 fn main() {
     let port = port();
+    if let Err(e) = hayabusa_abi::lookup_waiting(names::TCPIP, TCPIP_WAIT_MS, &mut Message::new(0)) {
+        fail("no tcpip", e);
+    }
     let listener = TcpListener::bind(port).unwrap_or_else(|e| fail("listen", e));
     console::Line::new().str("http: serving on port ").int(port).print();
     let mut wait = Wait::new();

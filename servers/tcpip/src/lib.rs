@@ -27,8 +27,8 @@ static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
 const ADDRESS: Ipv4Address = Ipv4Address::new(10, 0, 2, 15);
 const PREFIX: u8 = 24;
 const GATEWAY: Ipv4Address = Ipv4Address::new(10, 0, 2, 2);
-/// How long to wait for the driver to register, in 100 ms steps.
-const DRIVER_WAIT_STEPS: u32 = 50;
+/// How long to wait for the driver to register, in milliseconds.
+const DRIVER_WAIT_MS: u64 = 5000;
 
 // Calls reach this server on the switch path only (`ipc = switch`); the direct-path exports the
 // ABI asks of a service refuse.
@@ -44,20 +44,12 @@ fn fail(what: &str, e: Error) -> ! {
     kernel::exit(1)
 }
 
-/// Waits until the driver `name` is there (it may start after us).
+/// Waits until the driver `name` is there (it may start after us), then opens it.
 fn open_driver(name: &str, msg: &mut Message) -> netdev::Netdev {
-    let mut steps = 0;
-    loop {
-        match netdev::Netdev::open(name, msg) {
-            Ok(dev) => return dev,
-            Err(Error::NotFound) if steps < DRIVER_WAIT_STEPS => {
-                steps += 1;
-                let _ = kernel::set_timer(100_000_000);
-                let _ = hayabusa_abi::recv(Some(TaskId::KERNEL), msg);
-            }
-            Err(e) => fail("no netdev driver", e),
-        }
+    if let Err(e) = hayabusa_abi::lookup_waiting(name, DRIVER_WAIT_MS, msg) {
+        fail("no netdev driver", e);
     }
+    netdev::Netdev::open(name, msg).unwrap_or_else(|e| fail("no netdev driver", e))
 }
 
 fn main() {

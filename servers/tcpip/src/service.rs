@@ -129,6 +129,8 @@ impl Service {
     fn pump(&mut self, msg: &mut Message, out: &mut Message) {
         for _ in 0..4 {
             let now = now_ns();
+            let stack = &self.stack;
+            self.frames.drop_syns_beyond(|port| stack.listening_on(port));
             self.stack.iface.poll(instant(now), &mut self.frames, &mut self.stack.set);
             self.stack.tidy();
             self.tx_stalled = !matches!(self.netdev.flush(&mut self.frames, msg), Ok(true));

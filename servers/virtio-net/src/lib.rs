@@ -158,6 +158,10 @@ fn serve(device: &Device, net: &mut Net, mac: [u8; 6]) -> ! {
             }
             netdev::SUBSCRIBE => {
                 subscriber = Some(sender);
+                // Frames that wait already (left by a client that died) raise no new edge.
+                if !FRAMES.lock().is_empty() {
+                    let _ = kernel::notify(sender, RX_BIT);
+                }
                 msg.set_payload(&[])
             }
             _ => Err(Error::Unsupported),

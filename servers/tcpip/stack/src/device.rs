@@ -2,11 +2,12 @@
 //! interface polls them; frames the interface sends collect in `tx` until the event loop hands
 //! them to the driver (netdev SEND). No I/O happens here, so `Interface::poll` never blocks.
 
-use alloc::collections::VecDeque;
+use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 
 use smoltcp::phy::{self, DeviceCapabilities, Medium};
 use smoltcp::time::Instant;
+use smoltcp::wire::{EthernetFrame, EthernetProtocol, IpProtocol, Ipv4Packet, TcpPacket};
 
 /// Frames waiting in either direction beyond which the oldest received one is dropped (the
 /// driver's own queue is bounded the same way).
@@ -31,6 +32,41 @@ impl Frames {
         }
         self.rx.push_back(frame.to_vec());
     }
+
+    /// Drops the connection requests (TCP SYN without ACK) waiting in `rx` beyond what each
+    /// port can take now: `listening(port)` is how many of its sockets listen, `None` when no
+    /// listener has the port (smoltcp then refuses, rightly). smoltcp would answer a SYN that
+    /// finds its listener's backlog busy with a reset; dropped, it comes again a little later,
+    /// as where a full accept queue drops SYNs. Returns how many were dropped.
+    pub fn drop_syns_beyond(&mut self, mut listening: impl FnMut(u16) -> Option<usize>) -> usize {
+        let mut room: BTreeMap<u16, usize> = BTreeMap::new();
+        let before = self.rx.len();
+        self.rx.retain(|frame| {
+            let Some(port) = syn_port(frame) else { return true };
+            let Some(n) = listening(port) else { return true };
+            let left = room.entry(port).or_insert(n);
+            if *left == 0 {
+                return false;
+            }
+            *left -= 1;
+            true
+        });
+        before - self.rx.len()
+    }
+}
+
+/// The destination port of an IPv4 TCP SYN without ACK (a connection request).
+fn syn_port(frame: &[u8]) -> Option<u16> {
+    let ethernet = EthernetFrame::new_checked(frame).ok()?;
+    if ethernet.ethertype() != EthernetProtocol::Ipv4 {
+        return None;
+    }
+    let ip = Ipv4Packet::new_checked(ethernet.payload()).ok()?;
+    if ip.next_header() != IpProtocol::Tcp {
+        return None;
+    }
+    let tcp = TcpPacket::new_checked(ip.payload()).ok()?;
+    (tcp.syn() && !tcp.ack()).then(|| tcp.dst_port())
 }
 
 pub struct Rx(Vec<u8>);

@@ -197,6 +197,17 @@ impl Stack {
         Ok(self.set.add(s))
     }
 
+    /// How many sockets listen on `port` now (a listener's backlog less the connections it
+    /// holds); `None` when no listener has the port. See `Frames::drop_syns_beyond`.
+    pub fn listening_on(&self, port: u16) -> Option<usize> {
+        self.clients.values().flat_map(|c| c.socks.values()).find_map(|sock| match sock {
+            Sock::Listener { port: p, backlog } if *p == port => {
+                Some(backlog.iter().filter(|&&h| self.set.get::<tcp::Socket>(h).state() == tcp::State::Listen).count())
+            }
+            _ => None,
+        })
+    }
+
     /// The index in `backlog` of a connection ready to be accepted.
     fn accepted(&self, backlog: &[SocketHandle]) -> Option<usize> {
         backlog.iter().position(|&h| {

@@ -37,6 +37,8 @@ impl Wire {
     fn pump(&mut self) {
         for _ in 0..20 {
             self.now_us += 1000;
+            let stack = &self.stack;
+            self.frames.drop_syns_beyond(|port| stack.listening_on(port));
             self.stack.iface.poll(Instant::from_micros(self.now_us), &mut self.frames, &mut self.stack.set);
             self.stack.tidy();
             while let Some(frame) = self.frames.tx.pop_front() {
@@ -45,11 +47,12 @@ impl Wire {
         }
     }
 
-    /// One request of `task`, tried again after polls while it blocks.
+    /// One request of `task`, tried again after polls while it blocks (up to 10 s of wire time:
+    /// a dropped SYN comes again after its retransmission timeout).
     fn call(&mut self, task: i32, kind: u32, payload: &[u8]) -> Result<Vec<u8>, Error> {
         let mut out = Message::new(0);
         let mut progress = Progress::default();
-        for _ in 0..50 {
+        for _ in 0..500 {
             let request = Request::parse(kind, payload)?;
             match self.stack.attempt(task, &request, &mut progress, &mut out) {
                 Step::Done => return Ok(out.payload().to_vec()),
@@ -197,4 +200,20 @@ fn limits_say_busy() {
         listeners += 1;
     }
     assert_eq!(usize::from(listeners) * BACKLOG + MAX_PER_TASK, crate::sockets::MAX_SOCKETS, "in all");
+}
+
+#[test]
+fn connection_requests_beyond_the_backlog_wait_instead_of_being_refused() {
+    let mut w = Wire::new();
+    let listener = w.socket(5, TCP_LISTEN, &port_payload(7));
+    // All at once: more SYNs than the backlog has listening sockets.
+    let clients: Vec<[u8; 4]> = (0..BACKLOG + 4).map(|_| w.socket(6, TCP_CONNECT, &connect_to(7, true))).collect();
+    w.pump();
+    for _ in &clients {
+        w.call(5, ACCEPT, &cat(&[&listener, &flags(false)])).expect("every request is accepted in the end");
+    }
+    // A refused client's socket would say RESET.
+    for client in &clients {
+        assert_eq!(w.call(6, SEND, &cat(&[client, &flags(false), b"x"])), Ok(1u32.to_le_bytes().to_vec()));
+    }
 }
