@@ -217,3 +217,56 @@ fn connection_requests_beyond_the_backlog_wait_instead_of_being_refused() {
         assert_eq!(w.call(6, SEND, &cat(&[client, &flags(false), b"x"])), Ok(1u32.to_le_bytes().to_vec()));
     }
 }
+
+#[test]
+fn echo_requests_are_answered() {
+    use smoltcp::phy::ChecksumCapabilities;
+    use smoltcp::wire::{
+        ArpOperation, ArpPacket, ArpRepr, EthernetFrame, EthernetProtocol, EthernetRepr, Icmpv4Packet, Icmpv4Repr, IpProtocol,
+        Ipv4Packet, Ipv4Repr,
+    };
+    let (home_mac, gateway_mac) = (EthernetAddress([2, 0, 0, 0, 0, 1]), EthernetAddress([2, 0, 0, 0, 0, 2]));
+    let (home, gateway) = (Ipv4Address::from(HOME), Ipv4Address::new(10, 0, 2, 2));
+    let frame = |ethertype, len: usize, fill: &dyn Fn(&mut [u8])| {
+        let mut buf = vec![0; 14 + len];
+        let mut eth = EthernetFrame::new_unchecked(&mut buf[..]);
+        EthernetRepr { src_addr: gateway_mac, dst_addr: home_mac, ethertype }.emit(&mut eth);
+        fill(eth.payload_mut());
+        buf
+    };
+    let checksums = ChecksumCapabilities::default();
+    // The gateway asks for our MAC (which also tells us its own), then pings us.
+    let arp = ArpRepr::EthernetIpv4 {
+        operation: ArpOperation::Request,
+        source_hardware_addr: gateway_mac,
+        source_protocol_addr: gateway,
+        target_hardware_addr: EthernetAddress([0; 6]),
+        target_protocol_addr: home,
+    };
+    let ping = Icmpv4Repr::EchoRequest { ident: 7, seq_no: 1, data: b"hayabusa" };
+    let ip = Ipv4Repr { src_addr: gateway, dst_addr: home, next_header: IpProtocol::Icmp, payload_len: ping.buffer_len(), hop_limit: 64 };
+    let mut w = Wire::new();
+    w.frames.deliver(&frame(EthernetProtocol::Arp, arp.buffer_len(), &|p| arp.emit(&mut ArpPacket::new_unchecked(p))));
+    w.frames.deliver(&frame(EthernetProtocol::Ipv4, ip.buffer_len() + ping.buffer_len(), &|p| {
+        let mut packet = Ipv4Packet::new_unchecked(p);
+        ip.emit(&mut packet, &checksums);
+        ping.emit(&mut Icmpv4Packet::new_unchecked(packet.payload_mut()), &checksums);
+    }));
+    w.stack.iface.poll(Instant::from_micros(1000), &mut w.frames, &mut w.stack.set);
+
+    let replies: Vec<(Ipv4Address, Vec<u8>)> = w
+        .frames
+        .tx
+        .iter()
+        .filter_map(|f| {
+            let eth = EthernetFrame::new_checked(&f[..]).ok()?;
+            let packet = Ipv4Packet::new_checked(eth.payload()).ok()?;
+            let icmp = Icmpv4Packet::new_checked(packet.payload()).ok()?;
+            match Icmpv4Repr::parse(&icmp, &checksums).ok()? {
+                Icmpv4Repr::EchoReply { ident: 7, seq_no: 1, data } => Some((packet.dst_addr(), data.to_vec())),
+                _ => None,
+            }
+        })
+        .collect();
+    assert_eq!(replies, [(gateway, b"hayabusa".to_vec())], "one echo reply to the gateway, the data echoed");
+}
