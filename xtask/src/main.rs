@@ -21,6 +21,7 @@ mod options;
 mod programs;
 mod run;
 mod spectest;
+mod spin_check;
 mod test;
 mod www;
 

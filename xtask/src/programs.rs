@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use hayabusa_manifest::Manifest;
 
-use crate::{Failure, cargo, clang, hostile};
+use crate::{Failure, cargo, clang, hostile, spin_check};
 
 /// The programs' target triple.
 const TARGET: &str = "wasm32-unknown-unknown";
@@ -76,11 +76,28 @@ pub fn build(target: &Path, manifest: &str) -> Result<Programs, Failure> {
         if !built.is_file() {
             return Err(Failure::Error(format!("programs/manifest names {name}, but no program builds it")));
         }
-        programs.modules.push((name.to_string(), read(&built)?));
+        let module = read(&built)?;
+        if parsed.tasks().any(|t| t.file == name && t.devices.iter().any(|d| d != "serial")) {
+            check_driver(name, &module)?;
+        }
+        programs.modules.push((name.to_string(), module));
     }
     let sizes: Vec<String> = programs.modules.iter().map(|(name, bytes)| format!("{name} {} B", bytes.len())).collect();
     eprintln!("xtask: programs: {}", sizes.join(", "));
     Ok(programs)
+}
+
+/// Refuses a device driver with a loop that cannot end once it waits (`spin_check.rs`).
+fn check_driver(name: &str, module: &[u8]) -> Result<(), Failure> {
+    let found = spin_check::endless_loops(module).map_err(|e| Failure::Error(format!("{name}: {e}")))?;
+    if let Some((function, offset)) = found.first() {
+        return Err(Failure::Error(format!(
+            "{name}: function {function} has a loop at byte {offset:#x} that reads nothing it could wait on \
+             (a hoisted poll: see docs/compiler.md, \"Device memory\"); {} such loop(s) in all",
+            found.len()
+        )));
+    }
+    Ok(())
 }
 
 /// `text` without the `[name]` section (its header up to the next header). Comment lines above
