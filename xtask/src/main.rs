@@ -21,6 +21,7 @@ mod options;
 mod programs;
 mod run;
 mod spectest;
+mod spectest_kernel;
 mod test;
 mod www;
 

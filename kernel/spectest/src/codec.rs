@@ -299,3 +299,45 @@ variants!(Expected {
     10 => Never(why),
     11 => Unsupported(why),
 });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    fn sample() -> Script {
+        let action = Action::Invoke { module: Some("$m".into()), name: "f".into(), args: vec![Arg::I32(-1), Arg::V128(u128::MAX), Arg::RefNull] };
+        let results = vec![Expected::Either(vec![Expected::F32(FloatPat::CanonicalNan), Expected::I64(i64::MIN)]), Expected::RefFunc(Some(FuncId::Name("$g".into())))];
+        let cut = Cut { feature: "gc".into(), tainted: vec!["t".into()], removed: vec![] };
+        Script {
+            file: "a.wast".into(),
+            file_skip: None,
+            unparsable: None,
+            directives: vec![
+                Directive { line: 1, listed: None, allowance: Some("gc".into()), entry_used: true, command: Command::Module { name: None, load: Load::Bytes(vec![0, 97, 115, 109], Some(cut)) } },
+                Directive { line: 9, listed: Some("gc".into()), allowance: None, entry_used: false, command: Command::AssertReturn { action, results } },
+            ],
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        let s = sample();
+        assert_eq!(decode(&encode(&s)), Ok(s));
+    }
+
+    #[test]
+    fn corrupt_scripts_are_errors_not_panics() {
+        let bytes = encode(&sample());
+        for n in 0..bytes.len() {
+            assert!(decode(&bytes[..n]).is_err());
+        }
+        for i in 0..bytes.len() {
+            for flip in [0x01, 0x80, 0xff] {
+                let mut b = bytes.clone();
+                b[i] ^= flip;
+                let _ = decode(&b);
+            }
+        }
+    }
+}

@@ -16,6 +16,7 @@ pub mod expect;
 pub mod host_module;
 pub mod report;
 pub mod script;
+pub mod serial;
 pub mod skips;
 
 pub use exec::run_script;
