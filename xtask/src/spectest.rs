@@ -13,6 +13,17 @@ use std::sync::atomic::Ordering;
 /// The skip list: every entry names a file or directive and the feature it needs.
 const SKIPS: &str = "kernel/compiler/spectest-skips.txt";
 
+/// The spec suite's default place, beside the repository.
+pub fn suite_dir() -> PathBuf {
+    repo_root().join("../shared/wasm-testsuite")
+}
+
+/// The parsed skip list.
+pub fn load_skips() -> Result<Skips, Failure> {
+    let text = std::fs::read_to_string(repo_root().join(SKIPS)).map_err(|e| Failure::Error(format!("reading {SKIPS}: {e}")))?;
+    Skips::parse(&text).map_err(Failure::Error)
+}
+
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the repo").to_path_buf()
 }
@@ -29,7 +40,7 @@ struct Args {
 
 fn parse_args(args: &[String]) -> Result<Args, Failure> {
     let mut a = Args {
-        dir: repo_root().join("../shared/wasm-testsuite"),
+        dir: suite_dir(),
         opts: CompileOptions { cpu: cpu::host_features(), ..Default::default() },
         verbose: false,
         only: Vec::new(),
@@ -69,9 +80,7 @@ fn parse_args(args: &[String]) -> Result<Args, Failure> {
 
 pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
     let a = parse_args(args)?;
-    let skip_text = std::fs::read_to_string(repo_root().join(SKIPS))
-        .map_err(|e| Failure::Error(format!("reading {SKIPS}: {e}")))?;
-    let skips = Skips::parse(&skip_text).map_err(Failure::Error)?;
+    let skips = load_skips()?;
     let mut files: Vec<PathBuf> = std::fs::read_dir(&a.dir)
         .map_err(|e| Failure::Error(format!("reading {}: {e}", a.dir.display())))?
         .filter_map(|e| e.ok().map(|e| e.path()))

@@ -4,12 +4,13 @@
 //! batch of files per boot; reads each file's report back from the serial output and sums them
 //! as the host runner does. A file whose run leaves frames or reservations behind fails.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use hayabusa_boot::{Session, VmConfig};
 use hayabusa_compiler::{BoundsChecks, CompileOptions, OptLevel};
 use hayabusa_compiler_host::spectest::{FileReport, Skips, lower_file};
+use hayabusa_spectest::ci::CI_FILES;
 use hayabusa_spectest::serial::{KernelFile, parse_output};
 
 use crate::options::Options;
@@ -32,10 +33,9 @@ pub fn run(files: &[PathBuf], skips: &Skips, opts: &CompileOptions, boot: &[Stri
     let mut names = Vec::new();
     for path in files {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                let script = lower_file(&name, &text, skips);
-                scripts.push((format!("spectest/{name}"), hayabusa_spectest::codec::encode(&script)));
+        match script(path, skips) {
+            Ok(file) => {
+                scripts.push(file);
                 names.push(name);
             }
             Err(e) => {
@@ -79,6 +79,24 @@ pub fn run(files: &[PathBuf], skips: &Skips, opts: &CompileOptions, boot: &[Stri
     }
     eprintln!("xtask: {} files in {:.1} s under {}", names.len(), started.elapsed().as_secs_f64(), accel.qemu_name());
     Ok(total)
+}
+
+/// The `.wast` file at `path` lowered, as a ramdisk file: `(spectest/NAME, bytes)`.
+fn script(path: &Path, skips: &Skips) -> std::io::Result<(String, Vec<u8>)> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let text = std::fs::read_to_string(path)?;
+    Ok((format!("spectest/{name}"), hayabusa_spectest::codec::encode(&lower_file(&name, &text, skips))))
+}
+
+/// The scripts of the files CI runs in the kernel (`hayabusa_spectest::ci::CI_FILES`), for the
+/// test image; none (with a warning) when the suite is not there, and then the boot test fails.
+pub fn ci_scripts() -> Result<Vec<(String, Vec<u8>)>, Failure> {
+    let (dir, skips) = (crate::spectest::suite_dir(), crate::spectest::load_skips()?);
+    let scripts: std::io::Result<Vec<_>> = CI_FILES.iter().map(|name| script(&dir.join(name), &skips)).collect();
+    scripts.or_else(|e| {
+        eprintln!("xtask: WARNING: the spec suite is not readable at {} ({e}): the test image has no spec scripts", dir.display());
+        Ok(Vec::new())
+    })
 }
 
 fn lost(name: &str, why: &str) -> FileReport {

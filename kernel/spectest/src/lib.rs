@@ -10,6 +10,7 @@
 
 extern crate alloc;
 
+pub mod ci;
 pub mod codec;
 pub mod exec;
 pub mod expect;

@@ -82,9 +82,11 @@ fn run_file(name: &str, bytes: &'static [u8], opts: CompileOptions) {
         },
     };
     let ms = (crate::time::uptime_ns() - start) / 1_000_000;
+    // Printed and freed before the count: what the report holds is not the run's.
     for line in report.to_lines() {
         kprintln!("{line}");
     }
+    drop(report);
     let after = footprint();
     let left = Leftover { heap: after.heap - before.heap, frames: after.frames - before.frames, reservations: after.reservations - before.reservations };
     kprintln!("{}", serial::done_line(name, ms, left));
