@@ -122,8 +122,7 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
 
 /// The report of a file that could not be read.
 pub fn cannot_read(name: &str, e: std::io::Error) -> FileReport {
-    let mut r = FileReport::default();
-    r.failed = 1;
+    let mut r = FileReport { failed: 1, ..FileReport::default() };
     r.failures.push(format!("{name}: cannot read: {e}"));
     r
 }

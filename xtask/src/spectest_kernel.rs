@@ -100,8 +100,7 @@ pub fn ci_scripts() -> Result<Vec<(String, Vec<u8>)>, Failure> {
 }
 
 fn lost(name: &str, why: &str) -> FileReport {
-    let mut r = FileReport::default();
-    r.failed = 1;
+    let mut r = FileReport { failed: 1, ..FileReport::default() };
     r.failures.push(format!("{name}: {why}"));
     r
 }

@@ -93,8 +93,7 @@ fn run_file(name: &str, bytes: &'static [u8], opts: CompileOptions) {
 }
 
 fn failed(name: &str, why: alloc::string::String) -> FileReport {
-    let mut r = FileReport::default();
-    r.failed = 1;
+    let mut r = FileReport { failed: 1, ..FileReport::default() };
     r.failures.push(alloc::format!("{name}: {why}"));
     r
 }

@@ -106,11 +106,11 @@ impl Lowerer {
             },
             WastDirective::AssertReturn { exec, results, .. } => match self.action(exec) {
                 Ok(action) => Command::AssertReturn { action, results: results.iter().map(values::expected).collect() },
-                Err(c) => c,
+                Err(why) => Command::Fail(why),
             },
             WastDirective::AssertTrap { exec, message, .. } => match self.action(exec) {
                 Ok(action) => Command::AssertTrap { action, message: message.to_string() },
-                Err(c) => c,
+                Err(why) => Command::Fail(why),
             },
             WastDirective::AssertExhaustion { call, message, .. } => match invoke(&call) {
                 Ok(action) => Command::AssertExhaustion { action, message: message.to_string() },
@@ -126,21 +126,22 @@ impl Lowerer {
             },
             WastDirective::AssertException { exec, .. } => match self.action(exec) {
                 Ok(action) => Command::AssertException { action },
-                Err(c) => c,
+                Err(why) => Command::Fail(why),
             },
             other => Command::Fail(format!("unsupported directive {:?}", std::mem::discriminant(&other))),
         }
     }
 
-    fn action(&mut self, exec: WastExecute<'_>) -> Result<Action, Command> {
+    /// What `exec` runs, or why it cannot be lowered (the directive fails).
+    fn action(&mut self, exec: WastExecute<'_>) -> Result<Action, String> {
         match exec {
-            WastExecute::Invoke(inv) => invoke(&inv).map_err(Command::Fail),
+            WastExecute::Invoke(inv) => invoke(&inv),
             WastExecute::Get { module, global, .. } => {
                 Ok(Action::Get { module: module.map(|m| m.name().to_string()), global: global.to_string() })
             }
             WastExecute::Wat(w) => match QuoteWat::Wat(w).encode() {
                 Ok(bytes) => Ok(Action::Instantiate(self.load(&bytes))),
-                Err(e) => Err(Command::Fail(e.to_string())),
+                Err(e) => Err(e.to_string()),
             },
         }
     }

@@ -25,8 +25,7 @@ pub fn run_file(file: &str, text: &str, skips: &Skips, opts: CompileOptions) -> 
         Ok(report) => report,
         Err(p) => {
             let msg = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()));
-            let mut report = FileReport::default();
-            report.failed = 1;
+            let mut report = FileReport { failed: 1, ..FileReport::default() };
             report.failures.push(format!("{file}: panic: {}", msg.unwrap_or_default()));
             report
         }
