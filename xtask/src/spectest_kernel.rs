@@ -17,7 +17,7 @@ use crate::options::Options;
 use crate::spectest::{cannot_read, print_file};
 use crate::{Failure, build};
 
-/// Files per boot: a fresh kernel for each batch bounds what one file can do to the next.
+/// Most files per boot: a fresh kernel for each batch bounds what one file can do to the next.
 const BATCH: usize = 64;
 /// Default limit for one boot and its batch.
 const BOOT_TIMEOUT: Duration = Duration::from_secs(3600);
@@ -55,9 +55,11 @@ pub fn run(files: &[PathBuf], skips: &Skips, opts: &CompileOptions, boot: &[Stri
     let mut words = vec![if opts.opt == OptLevel::None { "none" } else { "speed" }];
     words.push(if opts.bounds == BoundsChecks::Explicit { "explicit" } else { "guard" });
     let started = Instant::now();
+    // Batches of even size, none over BATCH.
+    let batch_len = names.len().div_ceil(names.len().div_ceil(BATCH).max(1)).max(1);
     let mut left: &[String] = &names;
     while !left.is_empty() {
-        let batch = &left[..left.len().min(BATCH)];
+        let batch = &left[..left.len().min(batch_len)];
         eprintln!("xtask: booting under {} for {} files ({} left)", accel.qemu_name(), batch.len(), left.len());
         let done = run_batch(&config, timeout, &words, batch, &mut |f| {
             print_file(&f.name, &f.report, verbose);
