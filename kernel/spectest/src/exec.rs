@@ -144,7 +144,7 @@ impl<'o, P: Platform> Runner<'o, P> {
                 }
             },
             Command::Definition { name, load } => match self.compile(load) {
-                Ok((_, cut)) => {
+                Ok((_, _, cut)) => {
                     self.definitions.insert(name.clone(), Ok(()));
                     cut.map_or(Outcome::Pass, |c| Outcome::Skip(c.feature.clone()))
                 }
@@ -218,12 +218,13 @@ impl<'o, P: Platform> Runner<'o, P> {
         self.current = Some(slot);
     }
 
-    /// Compiles a lowered module: `Err(Skip)` when lowering skipped it, `Err(Fail)` when it, or
-    /// its compile, failed.
-    fn compile(&self, load: &Load) -> Result<(CompiledModule, Option<Arc<Cut>>), Outcome> {
+    /// Compiles a lowered module (with its bytes and cut): `Err(Skip)` when lowering skipped it,
+    /// `Err(Fail)` when it, or its compile, failed.
+    #[allow(clippy::type_complexity)]
+    fn compile<'l>(&self, load: &'l Load) -> Result<(CompiledModule, &'l [u8], Option<Arc<Cut>>), Outcome> {
         match load {
             Load::Bytes(bytes, cut) => match hayabusa_compiler::compile(bytes, self.opts) {
-                Ok(m) => Ok((m, cut.clone().map(Arc::new))),
+                Ok(m) => Ok((m, bytes, cut.clone().map(Arc::new))),
                 Err(e) if cut.is_some() => Err(Outcome::Fail(format!("reduced module failed to compile: {e}"))),
                 Err(e) => Err(Outcome::Fail(format!("compile failed: {e}"))),
             },
@@ -248,8 +249,7 @@ impl<'o, P: Platform> Runner<'o, P> {
     /// Outer error: the module did not compile (a failure, or a skip); inner: instantiation's
     /// own result. A module importing what a skipped or reduced module lost is skipped too.
     fn try_instantiate(&self, load: &Load) -> Result<Result<Slot<P>, InstantiateError>, Outcome> {
-        let (module, cut) = self.compile(load)?;
-        let Load::Bytes(bytes, _) = load else { unreachable!("compile succeeds only on bytes") };
+        let (module, bytes, cut) = self.compile(load)?;
         for imp in &module.info.imports {
             match self.registered.get(&imp.module) {
                 Some(Slot::Skipped(f)) => return Ok(Ok(Slot::Skipped(f.clone()))),
