@@ -43,6 +43,8 @@ pub enum Variant {
     /// With the `ipc-steps` feature (rdtsc checkpoints along the IPC direct path), for
     /// `bench ipc --steps`.
     Steps,
+    /// The kernel users run, its ramdisk also carrying spec scripts (`spectest --kernel`).
+    Spectest,
 }
 
 impl Variant {
@@ -51,12 +53,13 @@ impl Variant {
             Variant::Run => "run",
             Variant::Test => "test",
             Variant::Steps => "steps",
+            Variant::Spectest => "spectest",
         }
     }
 
     fn feature(self) -> Option<&'static str> {
         match self {
-            Variant::Run => None,
+            Variant::Run | Variant::Spectest => None,
             Variant::Test => Some("test-hooks"),
             Variant::Steps => Some("ipc-steps"),
         }
@@ -66,6 +69,11 @@ impl Variant {
 /// Builds the kernel `variant`, packs the ramdisk (with the options' `--program`s and
 /// `--manifest`s) and writes `target/hayabusa/<profile>/hayabusa-<variant>.img`.
 pub fn build(options: &Options, variant: Variant) -> Result<Built, Failure> {
+    build_with(options, variant, &[])
+}
+
+/// [`build`], the ramdisk also carrying `files` (`(name, bytes)`).
+pub fn build_with(options: &Options, variant: Variant, files: &[(String, Vec<u8>)]) -> Result<Built, Failure> {
     // The extra programs are checked first: a usage error should not wait for a kernel build.
     let base_manifest = programs::manifest()?;
     let extras = extra::load(&options.programs, &options.manifests, &base_manifest)?;
@@ -85,7 +93,7 @@ pub fn build(options: &Options, variant: Variant) -> Result<Built, Failure> {
     let out_dir = work_dir.join(options.profile());
     let variant = variant.name();
     let ramdisk = out_dir.join(format!("ramdisk-{variant}.bin"));
-    let skipped = pack_ramdisk(&base_manifest, &extras, &ramdisk)?;
+    let skipped = pack_ramdisk(&base_manifest, &extras, files, &ramdisk)?;
     // Debug info (tens of MiB with Cranelift) is useless to the kernel and slow to load; the
     // symbol table, which fault reports use, stays.
     let kernel = out_dir.join(format!("hayabusa-kernel-{variant}.elf"));
@@ -109,12 +117,13 @@ pub fn ramdisk(options: &Options, name: &str) -> Result<PathBuf, Failure> {
     let base_manifest = programs::manifest()?;
     let extras = extra::load(&options.programs, &options.manifests, &base_manifest)?;
     let ramdisk = cargo::target_dir()?.join("hayabusa").join(options.profile()).join(format!("ramdisk-{name}.bin"));
-    pack_ramdisk(&base_manifest, &extras, &ramdisk)?;
+    pack_ramdisk(&base_manifest, &extras, &[], &ramdisk)?;
     Ok(ramdisk)
 }
 
-/// Builds the programs and writes the ramdisk archive to `path`; the modules left out.
-fn pack_ramdisk(base_manifest: &str, extras: &extra::Extras, path: &Path) -> Result<Vec<&'static str>, Failure> {
+/// Builds the programs and writes the ramdisk archive, with `more` files, to `path`; the modules
+/// left out.
+fn pack_ramdisk(base_manifest: &str, extras: &extra::Extras, more: &[(String, Vec<u8>)], path: &Path) -> Result<Vec<&'static str>, Failure> {
     let dir = path.parent().expect("a file in target/hayabusa");
     std::fs::create_dir_all(dir).map_err(|e| Failure::Error(format!("creating {}: {e}", dir.display())))?;
     let programs = programs::build(&cargo::target_dir()?, base_manifest)?;
@@ -124,6 +133,7 @@ fn pack_ramdisk(base_manifest: &str, extras: &extra::Extras, path: &Path) -> Res
     files.extend(modules.map(|(name, bytes)| (name.as_str(), bytes.as_slice())));
     let www = www::files()?;
     files.extend(www.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())));
+    files.extend(more.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())));
     hayabusa_boot::write_ramdisk(&files, path)?;
     Ok(programs.skipped)
 }

@@ -21,6 +21,7 @@ mod options;
 mod programs;
 mod run;
 mod spectest;
+mod spectest_kernel;
 mod spin_check;
 mod test;
 mod www;
@@ -56,6 +57,9 @@ COMMANDS:
              Options: --opt none|speed, --bounds guard|explicit, --cpu host|x86-64-v2 (the
              extensions code may use: the host's, or SSE4.2 without AVX), --file NAME,
              --verbose (every failure, and every skipped directive with its feature)
+             --kernel: the same files inside the booted release kernel (console command
+             `spectest`, one boot per 64 files; also --accel, --timeout per boot), with the
+             kernel's own memory, traps and stacks; counts as on the host
     differential [--count N] [--seed S] [--opt none|speed] [--bounds guard|explicit]
              [--fuel F] [--rounds R]
              wasm-smith modules (seeds S.., default 0 and 10000) run here and on wasmi with

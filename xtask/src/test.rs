@@ -1,13 +1,14 @@
 //! `cargo xtask test`: host unit tests, then boot tests against a `test-hooks` kernel in QEMU,
 //! whose ramdisk also carries the fixtures of `tests/fixtures/` (added as `--program` adds them),
-//! and the hosted runner on the same program files (for the tests that compare the two).
+//! and the hosted runner on the same program files (for the tests that compare the two). The
+//! image's ramdisk also carries the spec scripts CI runs in the kernel (`spectest_kernel.rs`).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::options::Options;
-use crate::{Failure, build, cargo, clang, host, programs};
+use crate::{Failure, build, cargo, clang, host, programs, spectest_kernel};
 
 /// Default time limit for each boot of the boot tests.
 const BOOT_TIMEOUT: Duration = Duration::from_secs(120);
@@ -54,7 +55,8 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
 
     let started = Instant::now();
     let mut skipped = Vec::new();
-    let boot = build::build(&options, build::Variant::Test).and_then(|built| {
+    // The spec files CI runs in the kernel (tests/tests/spectest.rs), lowered into the ramdisk.
+    let boot = spectest_kernel::ci_scripts().and_then(|scripts| build::build_with(&options, build::Variant::Test, &scripts)).and_then(|built| {
         skipped = built.skipped;
         // The hosted runner, on the same program files, for the tests that compare the two.
         let (runner, ramdisk) = host::prepare(&options, "host-test", false)?;
@@ -71,7 +73,8 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
             .env("HAYABUSA_TIMEOUT", timeout.as_secs().to_string())
             .env("HAYABUSA_WORK_DIR", &built.work_dir)
             .env("HAYABUSA_HOST_RUNNER", runner)
-            .env("HAYABUSA_HOST_RAMDISK", ramdisk);
+            .env("HAYABUSA_HOST_RAMDISK", ramdisk)
+            .env("HAYABUSA_SPECTEST_DIR", crate::spectest::suite_dir());
         Ok(command)
     });
     match boot {

@@ -37,6 +37,7 @@ pub static COMMANDS: &[Command] = &[
     Command { name: "threads", usage: "threads", help: "preemption and XMM-state self-test", run: super::tasks::selftest },
     Command { name: "programs", usage: "programs", help: "tasks in the ramdisk's manifest, and whether their modules validate", run: super::programs::run },
     Command { name: "jit", usage: "jit [speed|none]", help: "compile the sample Wasm module in the kernel", run: super::jit::run },
+    Command { name: "spectest", usage: "spectest [speed|none] [guard|explicit] [NAME...]", help: "run the ramdisk's spec scripts (cargo xtask spectest --kernel)", run: super::spectest::run },
     #[cfg(feature = "test-hooks")]
     Command { name: "fault", usage: "fault pf|bp|de|df|ud|guard|ro|panic", help: "trigger a kernel fault (test build)", run: super::selftest::fault },
     Command { name: "echo", usage: "echo TEXT", help: "print `echo: TEXT` (scripts and tests sync on it)", run: echo },

@@ -6,6 +6,7 @@ pub mod line;
 pub mod programs;
 pub mod ring;
 pub mod shell;
+pub mod spectest;
 pub mod selftest;
 pub mod tasks;
 

@@ -1,11 +1,14 @@
-//! A `.wast` spec-test runner over this runtime (used by `cargo xtask spectest`).
+//! A `.wast` spec-test runner over this runtime (used by `cargo xtask spectest`): scripts are
+//! lowered here ([`lower_file`]) and run by the executor the kernel shares
+//! (`hayabusa-spectest`).
 
-mod host_module;
+mod lower;
 mod reduce;
 mod run;
-mod runner;
 mod skips;
 mod values;
 
-pub use run::{FileReport, run_file};
+pub use hayabusa_spectest::FileReport;
+pub use lower::lower_file;
+pub use run::run_file;
 pub use skips::Skips;

@@ -1,17 +1,19 @@
 //! The `spectest` host module every spec script may import from.
 
-use crate::{Extern, FuncHandle, Global, Memory, Table, Val};
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
 use hayabusa_compiler::module::{GlobalType, Limits};
 use hayabusa_compiler::{Sig, ValType};
-use std::collections::HashMap;
-use std::sync::Arc;
+use hayabusa_runtime::{Extern, FuncHandle, Global, Memory, Platform, Table, Val};
 
 /// Builds the exports of `spectest` (prints do nothing: the scripts only check they link).
-pub fn spectest_exports() -> HashMap<&'static str, Extern> {
+pub fn spectest_exports<P: Platform>() -> BTreeMap<&'static str, Extern<P>> {
     use ValType::*;
-    let mut m = HashMap::new();
+    let mut m = BTreeMap::new();
     let print = |params: &[ValType]| {
-        let sig = Sig { params: params.to_vec(), results: vec![] };
+        let sig = Sig { params: params.to_vec(), results: Vec::new() };
         Extern::Func(FuncHandle::host(sig, Box::new(|_| Vec::new())))
     };
     m.insert("print", print(&[]));
