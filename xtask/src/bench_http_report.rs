@@ -107,32 +107,54 @@ fn round(x: f64) -> String {
 
 /// The docs section: what was measured and how, the machine, the date, the table.
 pub fn section(machine: &Machine, command: &str, table: &str, downloads: usize) -> String {
-    let vm = machine.accel_column();
-    format!(
-        "{HEADING}\n\n\
-         Measured with `{command} --docs`, which builds the release kernel and the hosted runner, then \
-         measures the web server (`servers/http`, http.wasm) from the host with a real HTTP client \
-         (`ureq`, one keep-alive agent per client thread: xtask/src/bench_load.rs) on two systems in turn. \
-         **{vm}**: the release kernel under QEMU {accel} (`-smp 1`) with a virtio-net NIC on QEMU's user \
-         network: http.wasm over the Wasm tcpip (smoltcp) over the Wasm virtio-net driver, reached \
-         through QEMU's port forward on 127.0.0.1. **native**: the hosted runner on Linux, the same \
-         http.wasm over the runner's native tcpip on host sockets. Each page is fetched the given \
-         number of times over that many concurrent keep-alive connections; each connection makes one \
-         untimed request first, so connecting is not timed. Latency runs from sending a request to \
-         having read its whole body; requests/s counts answers over the wall time of the run. Every \
-         answer must be status 200 with the right body (static files byte-exact, dynamic pages as long \
-         as their `Content-Length` says); one failure fails the command. `/big.bin` (1 MiB + 12,345 \
-         bytes) is downloaded {downloads} times on one connection: MB/s (10⁶ bytes) of the median \
-         download. The client threads run on the same cores as the server (and as QEMU), so the \
-         figures are the whole system's on this machine, not the server's alone.\n\n\
-         Machine: {}, {}, accelerator **{accel}**, release kernel at commit {}, {}.\n\n\
-         {table}",
+    let (vm, accel) = (machine.accel_column(), machine.accel);
+    let how = format!(
+        "Measured with `{command} --docs`, which builds the release kernel and the hosted runner \
+         (release), then measures the web server (`servers/http`, http.wasm) from the host with a real \
+         HTTP client (`ureq`, one keep-alive agent per client thread: xtask/src/bench_load.rs) on two \
+         systems in turn. **{vm}**: the release kernel under QEMU {accel} (`-smp 1`) with a virtio-net \
+         NIC on QEMU's user network: http.wasm over the Wasm tcpip (smoltcp) over the Wasm virtio-net \
+         driver, reached through QEMU's port forward on 127.0.0.1. **native**: the hosted runner on \
+         Linux, the same http.wasm over the runner's native tcpip on host sockets. Each page is fetched \
+         the given number of times over that many concurrent keep-alive connections; each connection \
+         makes one untimed request first, so connecting is not timed. Latency runs from sending a \
+         request to having read its whole body; requests/s counts answers over the wall time of the \
+         run. Every answer must be status 200 with the right body (static files byte-exact, dynamic \
+         pages as long as their `Content-Length` says); one failure fails the command. `/big.bin` \
+         (1 MiB + 12,345 bytes) is downloaded {downloads} times on one connection: MB/s (10⁶ bytes) \
+         of the median download. The client threads run on the same cores as the server (and as \
+         QEMU), so the figures are the whole system's on this machine, not the server's alone."
+    );
+    let machine = format!(
+        "Machine: {}, {}, accelerator **{accel}**, release kernel at commit {}, {}.",
         machine.host,
         machine.qemu,
         machine.commit,
-        today(),
-        accel = machine.accel,
-    )
+        today()
+    );
+    format!("{HEADING}\n\n{}\n\n{}\n\n{table}", wrap(&how, WIDTH), wrap(&machine, WIDTH))
+}
+
+/// The line width of docs/ prose.
+const WIDTH: usize = 100;
+
+/// `text` (one paragraph) broken into lines of at most `width` characters between words.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line_len = 0;
+    for word in text.split_whitespace() {
+        let len = word.chars().count();
+        if line_len > 0 && line_len + 1 + len > width {
+            out.push('\n');
+            line_len = 0;
+        } else if line_len > 0 {
+            out.push(' ');
+            line_len += 1;
+        }
+        out.push_str(word);
+        line_len += len;
+    }
+    out
 }
 
 /// `doc` with the section that starts with `section`'s heading line replaced by `section` (up to
@@ -188,6 +210,12 @@ mod tests {
         assert_eq!(civil(20_423), (2025, 12, 1));
         assert_eq!(civil(20_788), (2026, 12, 1));
         assert_eq!(civil(-1), (1969, 12, 31));
+    }
+
+    #[test]
+    fn paragraphs_wrap_between_words() {
+        assert_eq!(wrap("aa bb  cc\ndd eeeeeeee f", 5), "aa bb\ncc dd\neeeeeeee\nf");
+        assert_eq!(wrap("", 5), "");
     }
 
     #[test]
