@@ -123,8 +123,9 @@ pub fn section(machine: &Machine, command: &str, table: &str, downloads: usize) 
          pages as long as their `Content-Length` says); one failure fails the command. `/big.bin` \
          (1 MiB + 12,345 bytes) is downloaded {downloads} times on one connection: MB/s (10⁶ bytes) \
          of the median download. The client threads run on the same cores as the server (and as \
-         QEMU), so the figures are the whole system's on this machine, not the server's alone; they \
-         come from one run, and on shared cores runs differ by a fifth or more: rerun before comparing."
+         QEMU), so the figures are the whole system's on this machine, not the server's alone. They \
+         come from one run: on shared cores, runs minutes apart can differ severalfold (the native \
+         one-connection rows most), so rerun before comparing."
     );
     let machine = format!(
         "Machine: {}, {}, accelerator **{accel}**, release kernel at commit {}, {}.",
