@@ -1,7 +1,7 @@
 //! `cargo xtask bench compile [FILE.wasm...]`: compile throughput (Wasm code bytes per second,
 //! functions per second) at both optimisation levels. Without files it builds the Rust sample
 //! (`kernel/compiler/samples/rust-sample`, release and debug) for wasm32 and measures those.
-//! `cargo xtask bench ipc [N]` is in `bench_ipc`.
+//! `cargo xtask bench ipc [N]` is in `bench_ipc`, `cargo xtask bench http` in `bench_http`.
 
 use crate::Failure;
 use hayabusa_compiler::{CompileOptions, OptLevel};
@@ -12,7 +12,8 @@ use std::time::Instant;
 
 const HELP: &str = "usage: cargo xtask bench compile [--iterations N] [FILE.wasm...]
        cargo xtask bench ipc [N] [--debug] [--accel auto|tcg|kvm] [--timeout SECS] [--markdown]
-       cargo xtask bench ipc --host [N] [--docs]";
+       cargo xtask bench ipc --host [N] [--docs]
+       cargo xtask bench http [--requests N] [--connections C] [--docs] [--accel auto|tcg|kvm] [--timeout SECS]";
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the repo").to_path_buf()
@@ -42,6 +43,7 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
     match args.first().map(String::as_str) {
         Some("compile") => {}
         Some("ipc") => return crate::bench_ipc::main(&args[1..]),
+        Some("http") => return crate::bench_http::main(&args[1..]),
         _ => return Err(Failure::Usage(HELP.into())),
     }
     let mut iterations = 5usize;

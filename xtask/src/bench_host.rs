@@ -134,7 +134,7 @@ fn produce(producer: &Producer, modules: &Path, rounds: u32, placement: Placemen
 }
 
 /// "AMD EPYC, 2 logical CPUs, under a hypervisor", from /proc/cpuinfo.
-fn machine(cpus: usize) -> String {
+pub(crate) fn machine(cpus: usize) -> String {
     let virtual_machine = std::fs::read_to_string("/proc/cpuinfo")
         .is_ok_and(|info| info.lines().any(|l| l.starts_with("flags") && l.split_whitespace().any(|f| f == "hypervisor")));
     let under = if virtual_machine { ", under a hypervisor" } else { "" };

@@ -84,11 +84,7 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
     let config = VmConfig { tools, accel, image: Some(built.image), work_dir: built.work_dir, terminal: false, capture_stderr: true, net: None };
 
     let command = format!("bench ipc {rounds}");
-    let accel_name = match accel {
-        Accel::Tcg => "TCG",
-        Accel::Kvm => "KVM",
-    };
-    println!("accelerator: {accel_name} (-accel {} -cpu {})", accel.qemu_name(), accel.cpu_model());
+    println!("accelerator: {} (-accel {} -cpu {})", accel_name(accel), accel.qemu_name(), accel.cpu_model());
     println!("host CPU: {} ({} logical CPUs)", host_cpu(), std::thread::available_parallelism().map_or(0, |n| n.get()));
     println!("QEMU: {qemu_version}");
     println!("kernel: {} build{}", options.profile(), if steps { " with ipc-steps checkpoints" } else { "" });
@@ -174,8 +170,16 @@ pub fn host_cpu() -> String {
         .unwrap_or_else(|| "unknown (no model name in /proc/cpuinfo)".into())
 }
 
+/// "TCG" or "KVM".
+pub(crate) fn accel_name(accel: Accel) -> &'static str {
+    match accel {
+        Accel::Tcg => "TCG",
+        Accel::Kvm => "KVM",
+    }
+}
+
 /// The first line of `qemu --version`.
-fn qemu_version(qemu: &std::path::Path) -> String {
+pub(crate) fn qemu_version(qemu: &std::path::Path) -> String {
     Command::new(qemu)
         .arg("--version")
         .output()

@@ -4,7 +4,10 @@
 
 mod bench;
 mod bench_host;
+mod bench_http;
+mod bench_http_report;
 mod bench_ipc;
+mod bench_load;
 mod bench_plot;
 mod bench_rows;
 mod build;
@@ -87,6 +90,15 @@ COMMANDS:
              and Hayabusa's floors from each producer of rows, one CPU then two; a markdown table per placement and an
              SVG plot in target/bench/ (ipc-host.md, .svg, .tsv); --docs copies the plot
              to docs/bench-ipc-host.svg
+    bench http [--requests N] [--connections C] [--docs]
+             The web server (http.wasm) measured from the host with a real HTTP client,
+             in the release kernel under QEMU (TCG here: tcpip over virtio-net, QEMU's port
+             forward) and on the hosted runner (native tcpip on host sockets) in one run:
+             requests/s and latency p50/p99/mean of `/`, `/index.html` and `/api/tasks`
+             over C keep-alive connections (default 8) and over one, N requests each
+             (default 2000), and MB/s of the 1 MiB `/big.bin`; a markdown table of both and
+             their ratio; exit 1 if any request failed. --docs: the table into
+             docs/benchmarks.md. Also takes --accel and --timeout
 
 OPTIONS:
     --release          Build with the release profile
