@@ -91,7 +91,14 @@ impl Service {
             Err(e) => return self.answer(task, msg.kind(), Err(e), out),
         };
         let mut progress = Progress::default();
-        match self.stack.attempt(task.get(), &request, &mut progress, out) {
+        let mut step = self.stack.attempt(task.get(), &request, &mut progress, out);
+        if matches!(step, Step::Fail(Error::Busy)) && matches!(request, Request::TcpListen { .. } | Request::UdpBind { .. }) {
+            // The port's holder may have ended since the last sweep (a server killed and
+            // started again): look now, then try once more.
+            self.sweep(out, Some(task));
+            step = self.stack.attempt(task.get(), &request, &mut progress, out);
+        }
+        match step {
             Step::Done => self.answer(task, msg.kind(), Ok(()), out),
             Step::Fail(e) => self.answer(task, msg.kind(), Err(e), out),
             Step::Block => {
@@ -136,7 +143,7 @@ impl Service {
             self.tx_stalled = !matches!(self.netdev.flush(&mut self.frames, msg), Ok(true));
             let answered = self.retry(now, out);
             if now >= self.next_sweep {
-                self.sweep(msg);
+                self.sweep(msg, None);
                 self.next_sweep = now + SWEEP_NS;
             }
             let due = self.stack.iface.poll_delay(instant(now_ns()), &self.stack.set);
@@ -178,11 +185,15 @@ impl Service {
     /// Closes the sockets of clients that ended. One without a kept request is asked with an
     /// `ipc_reply` (a live task not calling us makes it fail with NOT_WAITING, an ended one
     /// with NO_SUCH_TASK); one with a kept request, whose reply that would be, with a NOTIFY of
-    /// [`PROBE_BIT`] (NO_SUCH_TASK for an ended task; a live one gets the bit).
-    fn sweep(&mut self, msg: &mut Message) {
+    /// [`PROBE_BIT`] (NO_SUCH_TASK for an ended task; a live one gets the bit). `except`: the
+    /// client whose call is being answered (a reply would answer it).
+    fn sweep(&mut self, msg: &mut Message, except: Option<TaskId>) {
         let clients: Vec<i32> = self.stack.clients().chain(self.pending.iter().map(|p| p.task.get())).collect();
         for id in clients {
             let Some(task) = TaskId::new(id) else { continue };
+            if Some(task) == except {
+                continue;
+            }
             let waiting = self.pending.iter().any(|p| p.task == task);
             let probe = if waiting {
                 kernel::notify(task, PROBE_BIT)
