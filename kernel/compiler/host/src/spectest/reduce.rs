@@ -12,6 +12,7 @@
 //! reduced: `reduce` returns `None` and the runner skips it whole.
 
 use std::collections::{BTreeSet, HashSet};
+use wasm_encoder::Encode;
 use wasm_encoder::reencode::{self, Reencode};
 use wasmparser::{
     AbstractHeapType, ElementItems, ElementKind, ExternalKind, HeapType, Operator, Payload, RefType, TypeRef,
@@ -156,25 +157,12 @@ fn strip_empty_tag_sections(bytes: &[u8]) -> Vec<u8> {
         }
         if let Some((id, range)) = payload.as_section() {
             // Copy the section whole: its id, its size and its contents.
-            let mut header = vec![id];
-            leb(&mut header, range.end - range.start);
-            out.extend_from_slice(&header);
+            out.push(id);
+            (range.end - range.start).encode(&mut out);
             out.extend_from_slice(&bytes[range.start as usize..range.end as usize]);
         }
     }
     out
-}
-
-fn leb(out: &mut Vec<u8>, mut v: u64) {
-    loop {
-        let b = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(b);
-            return;
-        }
-        out.push(b | 0x80);
-    }
 }
 
 fn apply<'p>(bytes: &[u8], plan: &'p Plan) -> Option<(Vec<u8>, Cutter<'p>)> {
