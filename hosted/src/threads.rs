@@ -53,16 +53,22 @@ fn adopt(id: ThreadId, entry: &Known) {
 
 /// The running thread's number (a thread the runner did not start, such as the console's, is
 /// numbered at its first call).
+#[inline]
 pub fn current() -> ThreadId {
     match ME.with(Cell::get) {
-        0 => {
-            let id = NEXT.fetch_add(1, Ordering::Relaxed);
-            let entry = insert(id, std::thread::current());
-            adopt(id, &entry);
-            id
-        }
+        0 => first_seen(),
         id => id,
     }
+}
+
+/// Numbers a thread the runner did not start, at its first [`current`].
+#[cold]
+#[inline(never)]
+fn first_seen() -> ThreadId {
+    let id = NEXT.fetch_add(1, Ordering::Relaxed);
+    let entry = insert(id, std::thread::current());
+    adopt(id, &entry);
+    id
 }
 
 /// Starts thread `name` with a `stack`-byte stack running `f`; its number, or `None` if the

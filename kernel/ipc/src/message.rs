@@ -6,6 +6,7 @@ use hayabusa_abi::{Error, HEADER_SIZE, Header, MAX_PAYLOAD, MSG_SIZE};
 use super::TaskId;
 
 /// The header at `ptr`, after checking it lies in `mem` and is 8-byte aligned.
+#[inline]
 fn header_at(mem: &[u8], ptr: u32) -> Result<Header, Error> {
     let start = ptr as usize;
     if start % 8 != 0 {
@@ -17,6 +18,7 @@ fn header_at(mem: &[u8], ptr: u32) -> Result<Header, Error> {
 
 /// Checks a buffer passed to `ipc_call` or `ipc_recv`: 8-aligned, with room for a whole
 /// `MSG_SIZE` message inside `mem` (a reply or incoming message may be that large).
+#[inline]
 pub fn check_buffer(mem: &[u8], ptr: u32) -> Result<(), Error> {
     let start = ptr as usize;
     if start % 8 != 0 || start.checked_add(MSG_SIZE).is_none_or(|end| end > mem.len()) {
@@ -26,6 +28,7 @@ pub fn check_buffer(mem: &[u8], ptr: u32) -> Result<(), Error> {
 }
 
 /// Checks the request at `ptr` (the caller's `ipc_call` buffer): buffer room, `len`, `flags` 0.
+#[inline]
 pub fn check_request(mem: &[u8], ptr: u32) -> Result<Header, Error> {
     check_buffer(mem, ptr)?;
     let header = header_at(mem, ptr)?;
@@ -47,6 +50,7 @@ pub enum Reply {
 
 /// Checks the reply at `ptr` (`ipc_reply`, or a direct-path buffer after the handler): only
 /// `16 + len` bytes need to be in memory; a negative `flags` is an error reply.
+#[inline]
 pub fn check_reply(mem: &[u8], ptr: u32) -> Result<Reply, Error> {
     let header = header_at(mem, ptr)?;
     let flags = header.flags as i32;
@@ -67,6 +71,7 @@ pub fn check_reply(mem: &[u8], ptr: u32) -> Result<Reply, Error> {
 /// Copies a message already checked at `src_ptr` in `src` (header `header`) to `dst_ptr` in
 /// `dst`, writing `sender` and `flags = 0`. `dst` must have been checked with
 /// [`check_buffer`], or have room for `16 + len` bytes (checked again here).
+#[inline]
 pub fn deliver(src: &[u8], src_ptr: u32, header: Header, dst: &mut [u8], dst_ptr: u32, sender: TaskId) -> Result<(), Error> {
     let len = header.payload_len()?;
     debug_assert!(len <= MAX_PAYLOAD);

@@ -52,12 +52,19 @@ pub enum HostBody {
 
 pub struct HostFunc {
     pub sig: Sig,
+    /// `sig.slots()`, computed once: every call needs it.
+    slots: usize,
     pub body: HostBody,
 }
 
 impl HostFunc {
+    pub fn new(sig: Sig, body: HostBody) -> HostFunc {
+        HostFunc { slots: sig.slots(), sig, body }
+    }
+
+    #[inline]
     fn slots(&self) -> usize {
-        self.sig.slots()
+        self.slots
     }
 
     /// Runs the body on `slots` (at least [`HostFunc::slots`] of them).
@@ -153,6 +160,8 @@ impl Drop for Claim<'_> {
 /// is refused ([`Running`]). No runtime lock is held while it runs.
 pub struct FuncHandle<P: Platform> {
     pub sig: Sig,
+    /// `sig.slots()`, computed once: every call checks it.
+    pub(crate) slots: usize,
     /// Address of the `VMFuncRef` (as in [`Val::FuncRef`]); 0 for a host function not (yet)
     /// imported by any instance. The record never changes once built.
     pub(crate) funcref: usize,
@@ -176,6 +185,7 @@ impl<P: Platform> Clone for FuncHandle<P> {
     fn clone(&self) -> Self {
         FuncHandle {
             sig: self.sig.clone(),
+            slots: self.slots,
             funcref: self.funcref,
             entry: self.entry,
             running: self.running,
@@ -199,8 +209,8 @@ impl<P: Platform> FuncHandle<P> {
     }
 
     fn host_body(sig: Sig, body: HostBody) -> FuncHandle<P> {
-        let host = Arc::new(HostFunc { sig: sig.clone(), body });
-        FuncHandle { sig, funcref: 0, entry: 0, running: 0, limits: 0, host: Some(host), _owner: None, _platform: PhantomData }
+        let host = Arc::new(HostFunc::new(sig.clone(), body));
+        FuncHandle { slots: sig.slots(), sig, funcref: 0, entry: 0, running: 0, limits: 0, host: Some(host), _owner: None, _platform: PhantomData }
     }
 
     /// The function's reference as Wasm code sees it (the word of [`Val::FuncRef`]): equal for
@@ -211,8 +221,9 @@ impl<P: Platform> FuncHandle<P> {
 
     /// Slots [`FuncHandle::call_raw`] needs: [`Sig::slots`], `max(params, results, 1)` with a
     /// `v128` counting two.
+    #[inline]
     pub fn slots(&self) -> usize {
-        self.sig.slots()
+        self.slots
     }
 
     /// Calls the function. A trap in compiled code comes back as `Err`. Arguments beyond the

@@ -365,8 +365,10 @@ impl<P: Platform> Instance<P> {
         let inner = &self.0;
         let info = &inner.module.info;
         let t = info.funcs[index as usize];
+        let sig = canonical_sig(&info.types[t as usize], &info.types);
         FuncHandle {
-            sig: canonical_sig(&info.types[t as usize], &info.types),
+            slots: sig.slots(),
+            sig,
             funcref: inner.funcs[index as usize],
             entry: P::code_base(&inner.code) + inner.module.image.entry_trampolines[t as usize] as usize,
             // An imported function runs its own instance's code (or none: a host function).

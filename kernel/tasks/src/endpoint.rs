@@ -84,6 +84,7 @@ impl<S: System> Endpoint<S> {
     /// becomes SERVING by this thread. One atomic operation. Returns whom the server's
     /// `ipc_recv` receives from (for [`Endpoint::release`]), or `None` if it is not READY for
     /// `caller`.
+    #[inline]
     pub fn claim(&self, caller: TaskId) -> Option<TaskId> {
         let s = self.state.load(Ordering::Relaxed);
         let from = (s >> SHIFT) as u32 as TaskId;
@@ -96,6 +97,7 @@ impl<S: System> Endpoint<S> {
 
     /// Ends the claim of this thread: SERVING becomes READY again, receiving from `from`, unless
     /// something happened meanwhile.
+    #[inline]
     pub fn release(&self, from: TaskId) -> Result<(), Contended> {
         let serving = SERVING | (S::current() << SHIFT);
         match self.state.compare_exchange(serving, READY | ((from as u32 as u64) << SHIFT), Ordering::Release, Ordering::Acquire) {

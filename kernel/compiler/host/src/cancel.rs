@@ -38,6 +38,7 @@ pub const POKE_SIGNAL: libc::c_int = libc::SIGURG;
 /// the task whose code the next calls into Wasm on this thread run, or 0 for none. The caller
 /// keeps the flag alive as long as those calls run. Returns the previous owner, to be restored
 /// after the calls. As in the kernel (`wasm::trap::set_owner`).
+#[inline]
 pub fn set_owner(flag: usize) -> usize {
     enter::replace_owner(flag)
 }

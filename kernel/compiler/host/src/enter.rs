@@ -36,11 +36,13 @@ unsafe impl EntryState for Linux {
 }
 
 /// Sets this thread's owner (see `cancel::set_owner`), returning the previous one.
+#[inline]
 pub(crate) fn replace_owner(flag: usize) -> usize {
     OWNER.with(|c| c.replace(flag))
 }
 
 /// Whether this thread is inside a call into compiled code.
+#[inline]
 pub fn in_call() -> bool {
     !Linux::active().is_null()
 }

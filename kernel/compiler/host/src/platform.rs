@@ -111,7 +111,11 @@ impl Platform for Linux {
         stack: Option<CallStack>,
         limits: Option<&'static VMLimits>,
     ) -> Result<(), Trap> {
-        signals::install();
+        let nested = enter::in_call();
+        // A nested call runs where the outermost one already installed them.
+        if !nested {
+            signals::install();
+        }
         let outer = STACK_LIMIT.with(Cell::get);
         let limit = match stack {
             // The call's own stack and limit.
@@ -119,7 +123,7 @@ impl Platform for Linux {
             // Outermost call on this thread: stop at the budget, and in any case well above the
             // thread's real stack end (host builtins and the signal handler still need room
             // below the Wasm frames).
-            None if !enter::in_call() => {
+            None if !nested => {
                 let here = &values as *const _ as usize;
                 let mut limit = here.saturating_sub(STACK_BUDGET.load(Ordering::Relaxed));
                 if let Some(low) = STACK_LOW.with(|low| *low) {
