@@ -1,5 +1,7 @@
-//! `cargo xtask bench ipc --host [N] [--docs]`: native IPC figures on this machine's CPU, no
-//! emulator. Runs every producer once per placement, merges their rows (`bench_rows.rs`), and
+//! `cargo xtask bench ipc --host [N] [--runs R] [--docs]`: native IPC figures on this machine's
+//! CPU, no emulator. Runs every producer once per placement, R times over (the producers
+//! alternating), merges each run's rows and combines the runs (`bench_rows.rs`: each figure is
+//! the median of the runs' figures, shown with the lowest and highest run median), and
 //! writes one markdown table per placement to `target/bench/ipc-host.md`, a plot to
 //! `target/bench/ipc-host.svg` (`bench_plot.rs`) and the merged rows to `target/bench/ipc-host.tsv`;
 //! `--docs` copies the plot to `docs/bench-ipc-host.svg`.
@@ -34,7 +36,7 @@ const PRODUCERS: &[Producer] = &[
 /// The round trip that every row is compared with (`pipe ÷ this`): system and what.
 const REFERENCE: (&str, &str) = ("Linux", "pipe ping-pong, two processes");
 
-pub fn main(rounds: u32, docs: bool) -> Result<ExitCode, Failure> {
+pub fn main(rounds: u32, runs: u32, docs: bool) -> Result<ExitCode, Failure> {
     let root = programs::root();
     let out = cargo::target_dir()?.join("bench");
     let modules = out.join("programs");
@@ -42,22 +44,30 @@ pub fn main(rounds: u32, docs: bool) -> Result<ExitCode, Failure> {
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let machine = machine(cpus);
     let commit = commit(&root);
-    println!("machine: {machine}, native (no emulator); commit {commit}");
-
-    let mut sets = Vec::new();
-    for placement in Placement::ALL {
-        if placement == Placement::TwoCpus && cpus < 2 {
-            println!("(one CPU only: no run across two)");
-            continue;
-        }
-        for producer in PRODUCERS {
-            let file = out.join("rows").join(format!("{}-cpus{}.tsv", producer.name, placement.cpus()));
-            sets.push(produce(producer, &modules, rounds, placement, &file)?);
-        }
+    println!("machine: {machine}, native (no emulator); commit {commit}; {runs} run(s)");
+    if cpus < 2 {
+        println!("(one CPU only: no run across two)");
     }
-    let rows = bench_rows::merge(sets).map_err(Failure::Error)?;
 
-    let command = format!("cargo xtask bench ipc --host {rounds}");
+    // Run after run, every producer in each: whatever slows the machine down for a while
+    // (another guest on the same core, say) falls on all of them alike.
+    let mut per_run = Vec::new();
+    for run in 1..=runs {
+        let mut sets = Vec::new();
+        for placement in Placement::ALL {
+            if placement == Placement::TwoCpus && cpus < 2 {
+                continue;
+            }
+            for producer in PRODUCERS {
+                let file = out.join("rows").join(format!("{}-cpus{}-run{run}.tsv", producer.name, placement.cpus()));
+                sets.push(produce(producer, &modules, rounds, placement, &file)?);
+            }
+        }
+        per_run.push(bench_rows::merge(sets).map_err(Failure::Error)?);
+    }
+    let rows = bench_rows::combine(per_run).map_err(Failure::Error)?;
+
+    let command = format!("cargo xtask bench ipc --host {rounds} --runs {runs}");
     let markdown = markdown(&rows, &format!("Machine: {machine}, native (no emulator). `{command}` at commit {commit}."));
     let (md, svg, tsv) = (out.join("ipc-host.md"), out.join("ipc-host.svg"), out.join("ipc-host.tsv"));
     write(&md, markdown.as_bytes())?;
@@ -180,8 +190,11 @@ pub fn markdown(rows: &[Row], intro: &str) -> String {
             Placement::OneCpu => "Both parties pinned to CPU 0 (one CPU)",
             Placement::TwoCpus => "Across CPUs 0 and 1 (two CPUs)",
         };
-        let _ = write!(text, "\n{heading}:\n\n| what | payload | median cycles | p99 cycles | median ns | p99 ns | pipe ÷ this |\n");
-        text.push_str("|---|---:|---:|---:|---:|---:|---:|\n");
+        let _ = write!(
+            text,
+            "\n{heading}:\n\n| what | payload | median cycles | run medians | p99 cycles | median ns | p99 ns | pipe ÷ this |\n"
+        );
+        text.push_str("|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for row in mine {
             let number = |n: Option<f64>| n.map_or(String::new(), |n| format!("{n:.0}"));
             let label = match row.source {
@@ -189,9 +202,13 @@ pub fn markdown(rows: &[Row], intro: &str) -> String {
                 Source::Cited => format!("cited, not measured here: {}", row.label()),
             };
             let ratio = versus_pipe(rows, row).map_or(String::new(), |r| if r >= 10.0 { format!("{r:.0}×") } else { format!("{r:.2}×") });
+            let spread = match (row.source, row.spread) {
+                (Source::Measured, Some((low, high))) => format!("{low:.0}–{high:.0}"),
+                _ => String::new(),
+            };
             let _ = writeln!(
                 text,
-                "| {label} | {} | {} | {} | {} | {} | {ratio} |",
+                "| {label} | {} | {} | {spread} | {} | {} | {} | {ratio} |",
                 payload(row),
                 number(Some(row.median_cycles)),
                 number(row.p99_cycles),
@@ -202,7 +219,9 @@ pub fn markdown(rows: &[Row], intro: &str) -> String {
     }
     let _ = write!(
         text,
-        "\npipe ÷ this: the median of a Linux pipe round trip between two processes (same placement, same payload, \
+        "\nEach figure is the median of the runs' figures (every run: each producer in a fresh process, the producers \
+         alternating); run medians: the lowest and highest median of a single run.\n\
+         pipe ÷ this: the median of a Linux pipe round trip between two processes (same placement, same payload, \
          0 B for rows without one) divided by the row's median — how many times faster than that pipe. Cited rows \
          come from other machines: their ratio only gives a scale.\n"
     );
@@ -219,12 +238,14 @@ mod tests {
             one CPU\tLinux\tpipe ping-pong, two processes\t0\t20000\t30000\t8000\t12000\tmeasured\n\
             one CPU\tHayabusa\tplain call\t-\t80\t90\t32\t36\tmeasured\n\
             one CPU\tseL4\tcall + reply\t0\t800\t-\t-\t-\tcited\n";
-        let rows = bench_rows::merge(vec![("t".into(), bench_rows::parse(text, "t").unwrap())]).unwrap();
+        let run = |text: &str| bench_rows::merge(vec![("t".into(), bench_rows::parse(text, "t").unwrap())]).unwrap();
+        let slower = text.replace("\t80\t90\t", "\t120\t130\t");
+        let rows = bench_rows::combine(vec![run(text), run(&slower), run(text)]).unwrap();
         let table = markdown(&rows, "intro");
-        let expected = "| Hayabusa: plain call | — | 80 | 90 | 32 | 36 | 250× |\n\
-            | Linux: pipe ping-pong, two processes | 0 B | 20000 | 30000 | 8000 | 12000 | 1.00× |\n";
+        let expected = "| Hayabusa: plain call | — | 80 | 80–120 | 90 | 32 | 36 | 250× |\n\
+            | Linux: pipe ping-pong, two processes | 0 B | 20000 | 20000–20000 | 30000 | 8000 | 12000 | 1.00× |\n";
         assert!(table.contains(expected), "{table}");
-        assert!(table.contains("| cited, not measured here: seL4: call + reply | 0 B | 800 |  |  |  | 25× |"), "{table}");
+        assert!(table.contains("| cited, not measured here: seL4: call + reply | 0 B | 800 |  |  |  |  | 25× |"), "{table}");
         assert!(!table.contains("two CPUs"));
     }
 }

@@ -14,13 +14,16 @@ use crate::{Failure, build};
 
 const HELP: &str = "\
 usage: cargo xtask bench ipc [N] [--debug] [--steps] [--accel auto|tcg|kvm] [--timeout SECS] [--markdown]
-       cargo xtask bench ipc --host [N] [--docs]
+       cargo xtask bench ipc --host [N] [--runs R] [--docs]
     N           round trips per payload size and path (default 1000; the kernel takes 1..=1000000)
     --host      native, on this machine's CPU (no QEMU), pinned to one CPU and then across two:
                 Hayabusa's direct and switch paths from the hosted runner (hosted/), Linux IPC
                 baselines (pipes, a socket pair, futex, eventfd) and Hayabusa's bare plain-call and
                 handler floors from kernel/compiler/host/examples/ipc_native.rs; a markdown table
                 per placement, an SVG plot and all rows, target/bench/ipc-host.{md,svg,tsv}
+    --runs R    with --host: measure R times (default 5, 1..=21), the producers alternating, and
+                report each figure as the median of the runs' figures, with the lowest and
+                highest run median beside it (this machine's speed varies from run to run)
     --docs      with --host: also copy the plot to docs/bench-ipc-host.svg
     --debug     benchmark the debug kernel instead of the release build
     --steps     build the kernel with rdtsc checkpoints along the direct path (feature
@@ -31,6 +34,8 @@ usage: cargo xtask bench ipc [N] [--debug] [--steps] [--accel auto|tcg|kvm] [--t
 
 /// Round trips per payload and path when N is not given (the kernel's own default too).
 const DEFAULT_ROUNDS: u32 = 1000;
+/// Runs of every producer for `--host` when `--runs` is not given.
+const DEFAULT_RUNS: u32 = 5;
 /// The whole session: boot, the benchmark (the kernel gives its client 600 s), shutdown.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1800);
 /// Rows the kernel's table must have: {direct, switch} × {0, 64, 1024} bytes.
@@ -43,9 +48,21 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
     let mut steps = false;
     let mut host = false;
     let mut docs = false;
+    let mut runs = None;
     let mut rest = Vec::new();
-    for arg in args {
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--runs" => {
+                let value = args.next().map_or("", String::as_str);
+                runs = Some(
+                    value
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|r| (1..=21).contains(r))
+                        .ok_or_else(|| Failure::Usage(format!("bench ipc: --runs takes 1..=21, not `{value}`")))?,
+                );
+            }
             "--markdown" => markdown = true,
             "--debug" => debug = true,
             "--steps" => steps = true,
@@ -67,12 +84,12 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
     }
     if host {
         if !rest.is_empty() || steps || debug || markdown {
-            return Err(Failure::Usage(format!("bench ipc --host takes only N and --docs\n{HELP}")));
+            return Err(Failure::Usage(format!("bench ipc --host takes only N, --runs and --docs\n{HELP}")));
         }
-        return crate::bench_host::main(rounds, docs);
+        return crate::bench_host::main(rounds, runs.unwrap_or(DEFAULT_RUNS), docs);
     }
-    if docs {
-        return Err(Failure::Usage(format!("bench ipc: --docs goes with --host\n{HELP}")));
+    if docs || runs.is_some() {
+        return Err(Failure::Usage(format!("bench ipc: --docs and --runs go with --host\n{HELP}")));
     }
     let mut options = Options::parse(&rest, &["--accel", "--timeout"])?;
     options.release = !debug;

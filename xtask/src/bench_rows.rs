@@ -74,6 +74,9 @@ pub struct Row {
     pub median_ns: Option<f64>,
     pub p99_ns: Option<f64>,
     pub source: Source,
+    /// After [`combine`] of several runs: the lowest and highest of the runs' medians (cycles).
+    /// Not part of the row format.
+    pub spread: Option<(f64, f64)>,
 }
 
 /// The system whose rows come first.
@@ -137,6 +140,7 @@ impl Row {
             median_ns: number("median_ns", median_ns)?,
             p99_ns: number("p99_ns", p99_ns)?,
             source,
+            spread: None,
         })
     }
 
@@ -171,6 +175,48 @@ pub fn write(rows: &[Row]) -> String {
         let _ = writeln!(text, "{}", row.to_line());
     }
     text
+}
+
+/// Several runs' merged rows as one list, in the first run's order: every row (same placement,
+/// system, what and payload) must be in every run. Each figure — median and p99, in cycles and
+/// in ns — becomes the median of the runs' figures (the lower middle one for an even number of
+/// runs), and [`Row::spread`] keeps the lowest and highest of the runs' medians.
+pub fn combine(runs: Vec<Vec<Row>>) -> Result<Vec<Row>, String> {
+    let Some(first) = runs.first() else { return Ok(Vec::new()) };
+    let key = |r: &Row| (r.placement, r.system.clone(), r.what.clone(), r.payload);
+    let middle = |mut values: Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        values[(values.len() - 1) / 2]
+    };
+    let mut combined = Vec::new();
+    for row in first {
+        let mut same = Vec::new();
+        for (i, run) in runs.iter().enumerate() {
+            let found = run.iter().find(|r| key(r) == key(row)).ok_or_else(|| {
+                format!("row `{}` ({}) is missing from run {} of {}", row.label(), row.placement.name(), i + 1, runs.len())
+            })?;
+            same.push(found);
+        }
+        let figure = |get: fn(&Row) -> Option<f64>| {
+            let values: Vec<f64> = same.iter().filter_map(|r| get(r)).collect();
+            (values.len() == same.len()).then(|| middle(values))
+        };
+        let medians: Vec<f64> = same.iter().map(|r| r.median_cycles).collect();
+        let low = medians.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = medians.iter().copied().fold(0.0, f64::max);
+        combined.push(Row {
+            median_cycles: middle(medians),
+            p99_cycles: figure(|r| r.p99_cycles),
+            median_ns: figure(|r| r.median_ns),
+            p99_ns: figure(|r| r.p99_ns),
+            spread: Some((low, high)),
+            ..row.clone()
+        });
+    }
+    if let Some((i, extra)) = runs.iter().enumerate().find_map(|(i, run)| run.iter().find(|r| !first.iter().any(|f| key(f) == key(r))).map(|r| (i, r))) {
+        return Err(format!("row `{}` ({}) is in run {} but not in run 1", extra.label(), extra.placement.name(), i + 1));
+    }
+    Ok(combined)
 }
 
 /// All producers' rows, `(origin, rows)` in producer order, as one list sorted by placement,
@@ -216,7 +262,32 @@ mod tests {
             median_ns: maybe(median / 2.5),
             p99_ns: maybe(median / 1.25),
             source,
+            spread: None,
         }
+    }
+
+    #[test]
+    fn combine_takes_the_middle_run_and_keeps_the_spread() {
+        let one = Placement::OneCpu;
+        let run = |direct: f64, pipe: f64| {
+            vec![
+                row(one, "Hayabusa", "direct path", Some(0), direct, Source::Measured),
+                row(one, "Linux", "pipe", Some(0), pipe, Source::Measured),
+                row(one, "seL4", "call + reply", Some(0), 757.0, Source::Cited),
+            ]
+        };
+        let combined = combine(vec![run(110.0, 15000.0), run(180.0, 14000.0), run(120.0, 16000.0)]).unwrap();
+        let direct = &combined[0];
+        assert_eq!((direct.median_cycles, direct.p99_cycles, direct.spread), (120.0, Some(240.0), Some((110.0, 180.0))));
+        assert_eq!((combined[1].median_cycles, combined[1].spread), (15000.0, Some((14000.0, 16000.0))));
+        assert_eq!((combined[2].median_cycles, combined[2].p99_cycles), (757.0, None));
+        // An even number of runs: the lower middle one, a figure that was measured.
+        assert_eq!(combine(vec![run(110.0, 1.0), run(180.0, 1.0)]).unwrap()[0].median_cycles, 110.0);
+
+        let mut short = run(100.0, 1.0);
+        short.remove(1);
+        assert_eq!(combine(vec![run(100.0, 1.0), short.clone()]).unwrap_err(), "row `Linux: pipe` (one CPU) is missing from run 2 of 2");
+        assert_eq!(combine(vec![short, run(100.0, 1.0)]).unwrap_err(), "row `Linux: pipe` (one CPU) is in run 2 but not in run 1");
     }
 
     #[test]

@@ -85,9 +85,10 @@ COMMANDS:
              exit 1 if it failed. --steps: a kernel with rdtsc checkpoints along the direct
              path (feature ipc-steps), which also prints each step's median.
              Also takes --accel and --timeout (default 1800 s)
-    bench ipc --host [N] [--docs]
+    bench ipc --host [N] [--runs R] [--docs]
              Native, no QEMU: Hayabusa's IPC paths (hosted runner), Linux IPC baselines
-             and Hayabusa's floors from each producer of rows, one CPU then two; a markdown table per placement and an
+             and Hayabusa's floors from each producer of rows, one CPU then two, R runs
+             (default 5; each figure the median of the runs'); a markdown table per placement and an
              SVG plot in target/bench/ (ipc-host.md, .svg, .tsv); --docs copies the plot
              to docs/bench-ipc-host.svg
     bench http [--requests N] [--connections C] [--docs]
