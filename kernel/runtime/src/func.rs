@@ -55,11 +55,15 @@ pub struct HostFunc {
     /// `sig.slots()`, computed once: every call needs it.
     slots: usize,
     pub body: HostBody,
+    /// What host trampolines call with a [`HostCtx`] for this function: [`host_dispatch`], or
+    /// for a raw body of a known type the dispatcher made for that type ([`raw_dispatch`]),
+    /// which calls it directly rather than through its vtable.
+    dispatch: usize,
 }
 
 impl HostFunc {
-    pub fn new(sig: Sig, body: HostBody) -> HostFunc {
-        HostFunc { slots: sig.slots(), sig, body }
+    fn new(sig: Sig, body: HostBody, dispatch: usize) -> HostFunc {
+        HostFunc { slots: sig.slots(), sig, body, dispatch }
     }
 
     #[inline]
@@ -85,12 +89,37 @@ impl HostFunc {
 pub struct HostCtx {
     pub callback: usize,
     pub func: Arc<HostFunc>,
+    /// The raw body's closure (what [`raw_dispatch`] calls), null for other bodies.
+    body: *const (),
 }
+
+// SAFETY: `body` points into the `Box` that `func` owns and never changes; the closure it
+// points at is `Send + Sync` (a `RawHostFn`).
+unsafe impl Send for HostCtx {}
+// SAFETY: as for `Send`: only shared references to the closure are ever made from it.
+unsafe impl Sync for HostCtx {}
 
 impl HostCtx {
     pub fn new(func: Arc<HostFunc>) -> Box<HostCtx> {
-        Box::new(HostCtx { callback: host_dispatch as *const () as usize, func })
+        let body = match &func.body {
+            HostBody::Raw(f) => &**f as *const RawHostFn as *const (),
+            HostBody::Vals(_) => core::ptr::null(),
+        };
+        Box::new(HostCtx { callback: func.dispatch, func, body })
     }
+}
+
+/// The dispatcher of a raw body of type `F` ([`FuncHandle::host_raw`]): the body is called
+/// directly, inlined here, not through its vtable.
+extern "C" fn raw_dispatch<F: Fn(&mut [u64])>(ctx: *const HostCtx, values: *mut u64) {
+    // SAFETY: as for `host_dispatch`; this dispatcher is only chosen for a `HostBody::Raw`
+    // holding an `F` (`FuncHandle::host_raw`), whose closure `body` points at, kept alive by
+    // `func`.
+    let (f, slots) = unsafe {
+        let ctx = &*ctx;
+        (&*ctx.body.cast::<F>(), core::slice::from_raw_parts_mut(values, ctx.func.slots))
+    };
+    f(slots)
 }
 
 extern "C" fn host_dispatch(ctx: *const HostCtx, values: *mut u64) {
@@ -200,16 +229,17 @@ impl<P: Platform> Clone for FuncHandle<P> {
 impl<P: Platform> FuncHandle<P> {
     /// A host function: importing instances call `f` through a host trampoline.
     pub fn host(sig: Sig, f: Box<HostFn>) -> FuncHandle<P> {
-        Self::host_body(sig, HostBody::Vals(f))
+        Self::host_body(sig, HostBody::Vals(f), host_dispatch as *const () as usize)
     }
 
-    /// A host function working on raw slots, for hot paths (no allocation per call).
-    pub fn host_raw(sig: Sig, f: Box<RawHostFn>) -> FuncHandle<P> {
-        Self::host_body(sig, HostBody::Raw(f))
+    /// A host function working on raw slots, for hot paths (no allocation per call; the body
+    /// is called directly from its own dispatcher).
+    pub fn host_raw<F: Fn(&mut [u64]) + Send + Sync + 'static>(sig: Sig, f: F) -> FuncHandle<P> {
+        Self::host_body(sig, HostBody::Raw(Box::new(f)), raw_dispatch::<F> as *const () as usize)
     }
 
-    fn host_body(sig: Sig, body: HostBody) -> FuncHandle<P> {
-        let host = Arc::new(HostFunc::new(sig.clone(), body));
+    fn host_body(sig: Sig, body: HostBody, dispatch: usize) -> FuncHandle<P> {
+        let host = Arc::new(HostFunc::new(sig.clone(), body, dispatch));
         FuncHandle { slots: sig.slots(), sig, funcref: 0, entry: 0, running: 0, limits: 0, host: Some(host), _owner: None, _platform: PhantomData }
     }
 

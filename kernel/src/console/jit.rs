@@ -127,7 +127,7 @@ fn imports(out: &Arc<Mutex<Vec<String>>>) -> [(&'static str, FuncHandle); 2] {
     // On raw slots (no allocation per call), as hot host functions like the IPC calls will be.
     let mul = FuncHandle::host_raw(
         Sig { params: vec![ValType::I32; 2], results: vec![ValType::I32] },
-        Box::new(|slots| slots[0] = u64::from((slots[0] as u32).wrapping_mul(slots[1] as u32))),
+        |slots| slots[0] = u64::from((slots[0] as u32).wrapping_mul(slots[1] as u32)),
     );
     [("print_i32", print), ("mul", mul)]
 }

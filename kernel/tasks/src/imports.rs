@@ -11,7 +11,6 @@
 //!
 //! A task that is being killed leaves an import through `System::cancel_now`, which
 //! abandons its code back to the entry stub; the closures below own nothing at that point.
-use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec;
 
@@ -55,11 +54,11 @@ fn import<S: System>(ctl: &Arc<Ctl<S>>, body: impl Fn(&Ctl<S>, i32, i32) -> Outc
     let ctl = ctl.clone();
     FuncHandle::<S>::host_raw(
         Sig { params: vec![ValType::I32; 2], results: vec![ValType::I32] },
-        Box::new(move |slots| match body(&ctl, slots[0] as u32 as i32, slots[1] as u32 as i32) {
+        move |slots| match body(&ctl, slots[0] as u32 as i32, slots[1] as u32 as i32) {
             Ok(result) => slots[0] = u64::from(result as u32),
             // Nothing here or in the dispatch above owns anything: `ctl` belongs to the closure.
             Err(Cancelled) => S::cancel_now(),
-        }),
+        },
     )
 }
 

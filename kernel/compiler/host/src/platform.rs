@@ -103,6 +103,7 @@ impl Platform for Linux {
         })
     }
 
+    #[inline]
     unsafe fn enter(
         trampoline: usize,
         callee: usize,
@@ -123,14 +124,7 @@ impl Platform for Linux {
             // Outermost call on this thread: stop at the budget, and in any case well above the
             // thread's real stack end (host builtins and the signal handler still need room
             // below the Wasm frames).
-            None if !nested => {
-                let here = &values as *const _ as usize;
-                let mut limit = here.saturating_sub(STACK_BUDGET.load(Ordering::Relaxed));
-                if let Some(low) = STACK_LOW.with(|low| *low) {
-                    limit = limit.max(low + HOST_STACK_RESERVE);
-                }
-                limit
-            }
+            None if !nested => outermost_limit(),
             // Nested (a host function calling into Wasm): the same stack.
             None => outer,
         };
@@ -165,7 +159,21 @@ impl Platform for Linux {
     }
 }
 
+/// The stack limit of an outermost call on this thread: the budget below this frame.
+#[cold]
+#[inline(never)]
+fn outermost_limit() -> usize {
+    let marker = 0u8;
+    let here = std::hint::black_box(&marker) as *const u8 as usize;
+    let limit = here.saturating_sub(STACK_BUDGET.load(Ordering::Relaxed));
+    match STACK_LOW.with(|low| *low) {
+        Some(low) => limit.max(low + HOST_STACK_RESERVE),
+        None => limit,
+    }
+}
+
 /// The trap to report for a call that ended without returning.
+#[cold]
 fn to_trap(ended: Ended) -> Trap {
     ended.into_trap(code::func_name)
 }

@@ -70,7 +70,7 @@ fn with_imports(wat: &str, imports: &[(&str, FuncHandle)]) -> Instance {
 }
 
 fn no_args(body: impl Fn() + Send + Sync + 'static) -> FuncHandle {
-    FuncHandle::host_raw(Sig { params: vec![], results: vec![] }, Box::new(move |_| body()))
+    FuncHandle::host_raw(Sig { params: vec![], results: vec![] }, move |_| body())
 }
 
 fn returning_i32(body: impl Fn(i32) -> i32 + Send + Sync + 'static) -> FuncHandle {

@@ -38,7 +38,7 @@ fn host_functions_reach_the_callers_memory() {
             vec![I32(sum)]
         }),
     );
-    let double = FuncHandle::host_raw(Sig { params: i32s(1), results: i32s(1) }, Box::new(|slots| slots[0] = (slots[0] as u32 * 2) as u64));
+    let double = FuncHandle::host_raw(Sig { params: i32s(1), results: i32s(1) }, |slots| slots[0] = (slots[0] as u32 * 2) as u64);
     let wasm = wat::parse_str(WAT).unwrap();
     let module = hayabusa_compiler::compile(&wasm, &options(Default::default(), Default::default())).unwrap();
     let store = Store::new();

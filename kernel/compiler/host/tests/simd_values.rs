@@ -53,9 +53,7 @@ fn v128_through_trampolines_host_functions_and_globals() {
         // Raw slots: the v128 argument is slots 0 (low half) and 1 (high half).
         let raw = FuncHandle::host_raw(
             Sig { params: vec![ValType::V128], results: vec![ValType::V128] },
-            Box::new(|slots: &mut [u64]| {
-                slots.swap(0, 1);
-            }),
+            |slots: &mut [u64]| slots.swap(0, 1),
         );
         let g = Arc::new(Global::new(GlobalType { ty: ValType::V128, mutable: true }, v(0x0101, 0xff00)));
         let wasm = wat::parse_str(MODULE).unwrap();
