@@ -13,6 +13,7 @@ use std::time::Instant;
 const HELP: &str = "usage: cargo xtask bench compile [--iterations N] [FILE.wasm...]
        cargo xtask bench ipc [N] [--debug] [--accel auto|tcg|kvm] [--timeout SECS] [--markdown]
        cargo xtask bench ipc --host [N] [--runs R] [--docs]
+       cargo xtask bench ipc --host --instructions
        cargo xtask bench http [--requests N] [--connections C] [--docs] [--accel auto|tcg|kvm] [--timeout SECS]";
 
 fn repo_root() -> PathBuf {

@@ -91,6 +91,13 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         .map_err(|e| Failure::Error(format!("writing {}: {e}", path.display())))
 }
 
+/// `--instructions`: the programs written as for the timed runs, then counted.
+pub fn instructions() -> Result<ExitCode, Failure> {
+    let modules = cargo::target_dir()?.join("bench").join("programs");
+    write_programs(&modules)?;
+    crate::bench_instructions::main(&modules)
+}
+
 /// Builds the Wasm programs and writes each module as `dir/NAME.wasm`, with the manifest that
 /// names them as `dir/manifest`.
 fn write_programs(dir: &Path) -> Result<(), Failure> {

@@ -15,6 +15,7 @@ use crate::{Failure, build};
 const HELP: &str = "\
 usage: cargo xtask bench ipc [N] [--debug] [--steps] [--accel auto|tcg|kvm] [--timeout SECS] [--markdown]
        cargo xtask bench ipc --host [N] [--runs R] [--docs]
+       cargo xtask bench ipc --host --instructions
     N           round trips per payload size and path (default 1000; the kernel takes 1..=1000000)
     --host      native, on this machine's CPU (no QEMU), pinned to one CPU and then across two:
                 Hayabusa's direct and switch paths from the hosted runner (hosted/), Linux IPC
@@ -25,6 +26,8 @@ usage: cargo xtask bench ipc [N] [--debug] [--steps] [--accel auto|tcg|kvm] [--t
                 report each figure as the median of the runs' figures, with the lowest and
                 highest run median beside it (this machine's speed varies from run to run)
     --docs      with --host: also copy the plot to docs/bench-ipc-host.svg
+    --instructions  with --host: count the instructions of one direct 0 B round trip instead
+                (callgrind, two runs of the hosted runner; needs valgrind)
     --debug     benchmark the debug kernel instead of the release build
     --steps     build the kernel with rdtsc checkpoints along the direct path (feature
                 ipc-steps) and print where a direct round trip's cycles go (the checkpoints
@@ -49,6 +52,7 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
     let mut host = false;
     let mut docs = false;
     let mut runs = None;
+    let mut instructions = false;
     let mut rest = Vec::new();
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -68,6 +72,7 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
             "--steps" => steps = true,
             "--host" => host = true,
             "--docs" => docs = true,
+            "--instructions" => instructions = true,
             "-h" | "--help" => {
                 println!("{HELP}");
                 return Ok(ExitCode::SUCCESS);
@@ -86,10 +91,16 @@ pub fn main(args: &[String]) -> Result<ExitCode, Failure> {
         if !rest.is_empty() || steps || debug || markdown {
             return Err(Failure::Usage(format!("bench ipc --host takes only N, --runs and --docs\n{HELP}")));
         }
+        if instructions {
+            if docs || runs.is_some() || rounds != DEFAULT_ROUNDS {
+                return Err(Failure::Usage(format!("bench ipc --host --instructions takes nothing else\n{HELP}")));
+            }
+            return crate::bench_host::instructions();
+        }
         return crate::bench_host::main(rounds, runs.unwrap_or(DEFAULT_RUNS), docs);
     }
-    if docs || runs.is_some() {
-        return Err(Failure::Usage(format!("bench ipc: --docs and --runs go with --host\n{HELP}")));
+    if docs || runs.is_some() || instructions {
+        return Err(Failure::Usage(format!("bench ipc: --docs, --runs and --instructions go with --host\n{HELP}")));
     }
     let mut options = Options::parse(&rest, &["--accel", "--timeout"])?;
     options.release = !debug;

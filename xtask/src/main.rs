@@ -5,6 +5,7 @@
 mod bench;
 mod bench_host;
 mod bench_http;
+mod bench_instructions;
 mod bench_http_report;
 mod bench_ipc;
 mod bench_load;
@@ -85,12 +86,13 @@ COMMANDS:
              exit 1 if it failed. --steps: a kernel with rdtsc checkpoints along the direct
              path (feature ipc-steps), which also prints each step's median.
              Also takes --accel and --timeout (default 1800 s)
-    bench ipc --host [N] [--runs R] [--docs]
+    bench ipc --host [N] [--runs R] [--docs] | --host --instructions
              Native, no QEMU: Hayabusa's IPC paths (hosted runner), Linux IPC baselines
              and Hayabusa's floors from each producer of rows, one CPU then two, R runs
              (default 5; each figure the median of the runs'); a markdown table per placement and an
              SVG plot in target/bench/ (ipc-host.md, .svg, .tsv); --docs copies the plot
-             to docs/bench-ipc-host.svg
+             to docs/bench-ipc-host.svg. --instructions: the instructions one direct
+             0 B round trip executes (callgrind, two runs; needs valgrind)
     bench http [--requests N] [--connections C] [--docs]
              The web server (http.wasm) measured from the host with a real HTTP client,
              in the release kernel under QEMU (TCG here: tcpip over virtio-net, QEMU's port

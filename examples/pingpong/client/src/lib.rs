@@ -6,7 +6,9 @@
 //! cannot speak for the kernel) and that the server still answers. With `bench N` it runs the round
 //! trips for the kernel's `bench ipc`: N per payload size (rounded up to whole batches of 16),
 //! back to back in batches bracketed by `bench_mark`, the payload checked after each batch; then
-//! as many empty batches (the timer floor). With `hang SERVICE` it makes one call whose handler
+//! as many empty batches (the timer floor); `bench N direct` does only the 0 B round trips to
+//! `pingpong` (the direct path), for counting a direct round trip's instructions (two runs of
+//! different N under callgrind, docs/benchmarks.md). With `hang SERVICE` it makes one call whose handler
 //! never returns (for the kill tests) and prints what the call returned, should it ever return.
 
 #![no_std]
@@ -42,8 +44,8 @@ const BATCH: u16 = 16;
 
 /// `bench N`: `rounds` round trips per payload size to `server` in timed batches; the size and
 /// batch that failed, with its error if any.
-fn bench_rounds(server: TaskId, rounds: u32, msg: &mut Message) -> Result<(), (u32, Option<Error>)> {
-    for len in SIZES {
+fn bench_rounds(server: TaskId, rounds: u32, sizes: &[usize], msg: &mut Message) -> Result<(), (u32, Option<Error>)> {
+    for &len in sizes {
         protocol::request(msg, 0, len).map_err(|e| (len as u32, Some(e)))?;
         for _ in 0..rounds.div_ceil(u32::from(BATCH)) {
             // The calls back to back, keeping the lowest status (0, or one of the errors):
@@ -131,10 +133,17 @@ fn main() {
     }
     let crashing = arg == Some("crash");
     let forging = arg == Some("forge");
-    let bench_rounds_arg = arg.and_then(|arg| arg.strip_prefix("bench")).map(|n| n.trim().parse().unwrap_or(DEFAULT_ROUNDS));
+    let bench_arg = arg.and_then(|arg| arg.strip_prefix("bench")).map(str::trim);
+    // `bench N direct`: the empty round trips to the direct-path server only.
+    let direct_only = bench_arg.and_then(|rest| rest.strip_suffix("direct")).map(str::trim);
+    let bench_rounds_arg = direct_only.or(bench_arg).map(|n| n.parse().unwrap_or(DEFAULT_ROUNDS));
     let rounds = bench_rounds_arg.or_else(|| arg.and_then(|arg| arg.parse().ok())).unwrap_or(DEFAULT_ROUNDS);
+    let (services, sizes): (&[&str], &[usize]) = match direct_only {
+        Some(_) => (&[names::PINGPONG], &[0]),
+        None => (&[names::PINGPONG, names::PINGPONG_SWITCH], &SIZES),
+    };
     let mut ok = true;
-    for service in [names::PINGPONG, names::PINGPONG_SWITCH] {
+    for &service in services {
         let mut line = Line::new();
         line.str("pingpong: ").str(service).str(": ");
         match lookup(service) {
@@ -153,7 +162,7 @@ fn main() {
             Ok(server) if forging => {
                 ok &= forge(server, &mut line);
             }
-            Ok(server) if bench_rounds_arg.is_some() => match bench_rounds(server, rounds, &mut msg) {
+            Ok(server) if bench_rounds_arg.is_some() => match bench_rounds(server, rounds, sizes, &mut msg) {
                 Ok(()) => {
                     line.int(rounds).str(" round trips per size timed");
                 }
