@@ -25,6 +25,8 @@ pub fn pin(cpus: usize) -> Result<(), String> {
 pub fn produce(rounds: u32, placement: &str, rows: &Path) -> Result<(), String> {
     let report = bench::measure::<Hosted>(rounds)?;
     bench::print::<Hosted>(&report, "hosted on Linux (native)");
+    // For scale: the figures are TSC cycles, and the core may run faster than the TSC.
+    println!("bench ipc: core clock: {:.2} core cycles per TSC cycle (dependent additions)", crate::tsc::core_cycles_per_tsc_cycle());
     let hz = <Hosted as hayabusa_tasks::System>::cycles_hz().max(1) as f64;
     let ns = |cycles: u64| format!("{:.1}", cycles as f64 * 1e9 / hz);
     let mut out = String::from("# cargo xtask bench ipc --host: Hayabusa's rows, from the hosted runner (hosted/src/bench.rs)\n");
