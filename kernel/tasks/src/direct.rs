@@ -75,30 +75,17 @@ pub fn serve<S: System>(ctl: &Ctl<S>, caller_mem: &Memory<S>, ep: &Endpoint<S>, 
         }
     };
     steps::step::<S>(4);
-    // A server that ended after the reply was complete: the call still succeeded.
-    release(ep, from);
+    match ep.release(from) {
+        // The server ended after the reply was complete: the call still succeeded.
+        Ok(()) | Err(Contended::Dead) => {}
+        Err(Contended::Pending) => end_serving(&mut table::lock::<S>(), ep),
+    }
     if ctl.killed() {
         return Err(Cancelled);
     }
     let status = code(result.map(|()| 0));
     steps::step::<S>(5);
     Ok(status)
-}
-
-/// Ends this thread's claim of `ep` (its `ipc_recv` receives from `from`), once the handler is
-/// over: READY again; or, if the switch path waited meanwhile, its `ipc_recv` put back under the
-/// table lock ([`end_serving`]); or, if the server ended meanwhile, its links cleared: its end
-/// left them to this caller ([`Endpoint::kill`]), whose handler run was the last of its code.
-#[inline(always)]
-pub fn release<S: System>(ep: &Endpoint<S>, from: TaskId) {
-    match ep.release(from) {
-        Ok(()) => {}
-        Err(Contended::Pending) => end_serving(&mut table::lock::<S>(), ep),
-        // SAFETY: the server's code can no longer run: its handler, the only place it ran, is
-        // over (returned, trapped or abandoned), its own thread has left it for good, and a DEAD
-        // endpoint is never claimed again.
-        Err(Contended::Dead) => unsafe { ep.ctl.links.get().clear() },
-    }
 }
 
 /// Under the table lock, before a switch-path step that needs `server`'s `ipc_recv` or its wait

@@ -15,7 +15,7 @@
 //! | READY | CLOSED | whoever consumes the server's `ipc_recv` on the switch path | table |
 //! | SERVING | SERVING + `PENDING` | a switch-path step that must wait for the direct call: the server's `ipc_recv` is withdrawn meanwhile ([`Endpoint::close`]) | table |
 //! | SERVING + `PENDING` | CLOSED, then READY or a delivery | the releasing caller, whose release failed: it puts the `ipc_recv` back ([`Endpoint::unpend`], `direct::end_serving`) | table |
-//! | any | DEAD | the server ending ([`Endpoint::kill`]); from SERVING with `HANDED_OVER`: the serving caller then clears the server's links once the handler is over | table |
+//! | any | DEAD | the server ending ([`Endpoint::kill`]) | table |
 //!
 //! So the direct path takes no lock unless something else happened meanwhile; every other path
 //! holds the task table's lock, and the rendezvous stays consistent: `READY` and a plain
@@ -41,9 +41,6 @@ const SERVING: u64 = 2;
 const DEAD: u64 = 3;
 /// With SERVING: the server's `ipc_recv` was withdrawn from the rendezvous meanwhile.
 const PENDING: u64 = 0b100;
-/// With DEAD: the server ended while a direct call ran its handler, and that caller clears the
-/// server's links when the handler is over (the server's end does not: its code may still run).
-const HANDED_OVER: u64 = 0b1000;
 /// The high half: `from` of the server's `ipc_recv` (READY), or the thread serving (SERVING).
 const SHIFT: u32 = 32;
 
@@ -53,8 +50,7 @@ pub enum Contended {
     /// Others queued or the handler made a blocking call: the server's `ipc_recv` must be put
     /// back under the table lock.
     Pending,
-    /// The server ended while this call ran its handler: the server's links are the caller's
-    /// to clear ([`Endpoint::kill`]).
+    /// The server is ending.
     Dead,
 }
 
@@ -148,22 +144,9 @@ impl<S: System> Endpoint<S> {
     }
 
     /// Under the table lock: the server is ending (a direct call still running sees it when it
-    /// releases). Returns whether a direct call was running its handler when the first kill came:
-    /// that caller's release then fails with [`Contended::Dead`], and the server's code may run
-    /// until then. One compare-and-swap decides, so a claim racing with this is seen, never lost.
-    pub fn kill(&self) -> bool {
-        let mut s = self.state.load(Ordering::Acquire);
-        loop {
-            let next = match s & PHASE {
-                DEAD => return s & HANDED_OVER != 0,
-                SERVING => DEAD | HANDED_OVER,
-                _ => DEAD,
-            };
-            match self.state.compare_exchange(s, next, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => return next & HANDED_OVER != 0,
-                Err(now) => s = now,
-            }
-        }
+    /// releases).
+    pub fn kill(&self) {
+        self.state.store(DEAD, Ordering::Release);
     }
 
     /// The thread running a direct call of this server, if one is.

@@ -163,9 +163,8 @@ fn call<S: System>(ctl: &Ctl<S>, dst: TaskId, ptr: u32) -> Outcome {
     };
     steps::step::<S>(0);
     // The direct path: a link made earlier, and the server claimed with one atomic operation.
-    // SAFETY: this is the task's own `ipc_call`, and the reference ends with it (`LinkCell`).
-    let links = unsafe { ctl.links.get() };
-    if let Some(ep) = links.get(dst)
+    if let Some(links) = ctl.links.try_lock()
+        && let Some(ep) = links.get(dst)
         && let Some(from) = ep.claim(ctl.id)
     {
         steps::claimed::<S>(header.len == 0);
@@ -213,8 +212,9 @@ fn call_slow<S: System>(ctl: &Ctl<S>, mem: &Memory<S>, dst: TaskId, ptr: u32, he
             // This thread runs that server's handler further up: it could never return to us.
             return Ok(Error::Busy.code());
         }
-        // SAFETY: this is the task's own `ipc_call`, and the reference ends here (`LinkCell`).
-        unsafe { ctl.links.get() }.insert(links::generation::<S>(), dst, ep.clone());
+        if let Some(mut links) = ctl.links.try_lock() {
+            links.insert(links::generation::<S>(), dst, ep.clone());
+        }
         if let Some(from) = ep.claim(id) {
             drop(table);
             return direct::serve(ctl, mem, &ep, from, ptr, header);

@@ -267,18 +267,26 @@ fn direct_exports<S: System>(ctl: &Ctl<S>, instance: &Instance<S>, memory: Optio
 
 /// The end of a task, on its own thread: out of the table, names freed, waiters woken, report.
 pub(crate) fn finish<S: System>(ctl: &Ctl<S>, end: End) {
-    let (task, threads, handler_running) = {
+    let (task, threads) = {
         let mut table = table::lock::<S>();
         let Some(mut task) = table.tasks.remove(ctl.id) else { return };
         table.releasing.push(ctl.id);
         ctl.killed.store(true, Ordering::Relaxed);
-        // A direct call may still be running our handler (our code) on its caller's thread:
-        // then that caller clears our links when the handler is over (`direct::release`).
-        let handler_running = task.endpoint.as_ref().is_some_and(|ep| ep.kill());
+        if let Some(ep) = &task.endpoint {
+            ep.kill();
+        }
         table.registry.task_died(ctl.id);
-        // Every link to us is stale now: each task drops its own at its next `ipc_call` or its end.
         crate::links::registry_changed::<S>();
         crate::native::task_ended(&mut table, ctl.id);
+        // No link keeps its endpoint (memory, code, handler stack) alive past this: every other
+        // task's link to it goes (a task in a call refreshes its links on its next one), and
+        // ours go below, unlocked: our handler may still run a direct call on a caller's thread,
+        // holding our links, and end only by taking this lock.
+        for t in table.tasks.values() {
+            if let Some(mut links) = t.ctl.links.try_lock() {
+                links.forget(ctl.id);
+            }
+        }
         let mut threads = Vec::new();
         for effect in table.rdv.task_died(ctl.id) {
             if let Effect::Wake { task: id, result } = effect {
@@ -294,16 +302,12 @@ pub(crate) fn finish<S: System>(ctl: &Ctl<S>, end: End) {
         // thread saw its code stop.
         let end = task.end.take().unwrap_or(end);
         task.end = Some(end);
-        (task, threads, handler_running)
+        (task, threads)
     };
     wake_all::<S>(threads);
     // Its devices stop before its memory (their DMA frames) can be freed below.
     S::task_ended(ctl.id);
-    if !handler_running {
-        // SAFETY: none of our code can run any more: this thread has left it, and our endpoint
-        // (if any) is DEAD with no direct call running our handler, so it is never claimed again.
-        unsafe { ctl.links.get().clear() };
-    }
+    ctl.links.lock().clear();
     let who = format!("task {} ({})", ctl.id, task.name);
     match task.end.as_ref().expect("set above") {
         End::Exited(0) => say!(S, "{who} exited"),

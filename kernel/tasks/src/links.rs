@@ -4,13 +4,7 @@
 //! freed name (a server ending or restarting) bumps the state's generation, which makes all
 //! links stale at once. A server instance's id is never reused, so a link can only ever name
 //! that instance.
-//!
-//! The links belong to the task's code and take no lock ([`LinkCell`]): only the task's own
-//! `ipc_call` uses them, and a task's code runs in one place at a time. A stale link keeps its
-//! endpoint (a dead server's memory and handler stack) until the task's next `ipc_call` or its
-//! end, which drop it.
 use alloc::sync::Arc;
-use core::cell::UnsafeCell;
 use core::sync::atomic::Ordering;
 
 use hayabusa_ipc::TaskId;
@@ -42,11 +36,8 @@ impl<S: System> Links<S> {
     }
 
     /// The endpoint of `dst`, if this task may call it directly as of the current generation.
-    /// Links of an older generation are dropped here.
-    #[inline]
-    pub fn get(&mut self, dst: TaskId) -> Option<&Endpoint<S>> {
+    pub fn get(&self, dst: TaskId) -> Option<&Endpoint<S>> {
         if self.generation != generation::<S>() {
-            self.drop_stale();
             return None;
         }
         match &self.slots[dst as usize % SLOTS] {
@@ -65,45 +56,15 @@ impl<S: System> Links<S> {
         self.slots[dst as usize % SLOTS] = Some((dst, endpoint));
     }
 
-    #[cold]
-    #[inline(never)]
-    fn drop_stale(&mut self) {
-        self.clear();
+    /// Drops the link to `dst` (it ended: its resources go as soon as nobody uses them).
+    pub fn forget(&mut self, dst: TaskId) {
+        let slot = &mut self.slots[dst as usize % SLOTS];
+        if slot.as_ref().is_some_and(|(id, _)| *id == dst) {
+            *slot = None;
+        }
     }
 
     pub fn clear(&mut self) {
         self.slots = [const { None }; SLOTS];
-    }
-}
-
-/// A task's [`Links`], used without a lock by the task's own code.
-///
-/// The one rule: the links are reached only from the task's own `ipc_call` — on whichever thread
-/// runs the task's code: its own thread, or a caller's thread running its handler under the
-/// claim of its endpoint — or once none of its code can run any more (its end). A task's code
-/// runs in one place at a time (the endpoint's claim excludes its own thread, which waits in
-/// `ipc_recv` meanwhile, and every other caller), and while it is stopped in `ipc_call` no other
-/// code of the task runs, so one reference at a time exists.
-pub struct LinkCell<S: System>(UnsafeCell<Links<S>>);
-
-// SAFETY: shared between the threads that may run the task's code, which use it one at a time
-// (the rule above); `Links` itself is `Send` (its endpoints are `Send + Sync`).
-unsafe impl<S: System> Sync for LinkCell<S> {}
-
-impl<S: System> LinkCell<S> {
-    pub const fn new() -> LinkCell<S> {
-        LinkCell(UnsafeCell::new(Links::new()))
-    }
-
-    /// The links, for the task's own `ipc_call`.
-    ///
-    /// # Safety
-    /// Only from the task's own `ipc_call` (or once none of its code can run, see [`LinkCell`]),
-    /// and the reference must not outlive that call nor be held beside another one.
-    #[inline]
-    #[allow(clippy::mut_from_ref, reason = "exclusive by the rule of `LinkCell`, not by the borrow checker")]
-    pub unsafe fn get(&self) -> &mut Links<S> {
-        // SAFETY: exclusive by the caller's guarantee (the rule above).
-        unsafe { &mut *self.0.get() }
     }
 }

@@ -15,7 +15,7 @@ use hayabusa_manifest::Task as Entry;
 use hayabusa_runtime::Trap;
 
 use crate::endpoint::Endpoint;
-use crate::links::{self, LinkCell};
+use crate::links::{self, Links};
 use crate::system::{System, ThreadId};
 use crate::{Instance, Memory, Store};
 
@@ -27,13 +27,14 @@ pub struct Ctl<S: System> {
     pub killed: AtomicBool,
     /// Its memory, once instantiated.
     pub memory: spin::Once<Arc<Memory<S>>>,
-    /// Its links to the servers it calls directly, used by its own `ipc_call` without a lock.
-    pub links: LinkCell<S>,
+    /// Locked by the task's own `ipc_call` (one at a time), and by the end of a server to drop
+    /// links to it.
+    pub links: spin::Mutex<Links<S>>,
 }
 
 impl<S: System> Ctl<S> {
     pub fn new(id: TaskId) -> Ctl<S> {
-        Ctl { id, killed: AtomicBool::new(false), memory: spin::Once::new(), links: LinkCell::new() }
+        Ctl { id, killed: AtomicBool::new(false), memory: spin::Once::new(), links: spin::Mutex::new(Links::new()) }
     }
 
     pub fn killed(&self) -> bool {
