@@ -51,10 +51,11 @@ pub enum HostBody {
 }
 
 pub struct HostFunc {
-    pub sig: Sig,
+    pub(crate) sig: Sig,
     /// `sig.slots()`, computed once: every call needs it.
     slots: usize,
-    pub body: HostBody,
+    /// Private with `dispatch`, which must stay the dispatcher made for it.
+    body: HostBody,
     /// What host trampolines call with a [`HostCtx`] for this function: [`host_dispatch`], or
     /// for a raw body of a known type the dispatcher made for that type ([`raw_dispatch`]),
     /// which calls it directly rather than through its vtable.
