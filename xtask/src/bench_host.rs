@@ -93,9 +93,10 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
 
 /// `--instructions`: the programs written as for the timed runs, then counted.
 pub fn instructions() -> Result<ExitCode, Failure> {
-    let modules = cargo::target_dir()?.join("bench").join("programs");
+    let target = cargo::target_dir()?;
+    let modules = target.join("bench").join("programs");
     write_programs(&modules)?;
-    crate::bench_instructions::main(&modules)
+    crate::bench_instructions::main(&target, &modules)
 }
 
 /// Builds the Wasm programs and writes each module as `dir/NAME.wasm`, with the manifest that

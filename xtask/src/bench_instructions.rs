@@ -14,15 +14,17 @@ use crate::{Failure, cargo};
 /// Round trips of the shorter run; the longer makes three times as many.
 const ROUNDS: u64 = 10_000;
 
-pub fn main(programs: &Path) -> Result<ExitCode, Failure> {
+/// Counts with the programs in `programs`; `target` is cargo's target folder (the runner's
+/// build, and `bench/` for callgrind's profiles).
+pub fn main(target: &Path, programs: &Path) -> Result<ExitCode, Failure> {
     if Command::new("valgrind").arg("--version").output().is_err() {
         return Err(Failure::Error("--instructions needs valgrind (`apt-get install valgrind`)".into()));
     }
     let mut build = cargo::command();
     build.args(["build", "-q", "--release", "-p", "hayabusa-hosted", "--bin", "hayabusa-host"]);
     cargo::run(build, "building the hosted runner")?;
-    let runner = cargo::target_dir()?.join("release/hayabusa-host");
-    let out = cargo::target_dir()?.join("bench");
+    let runner = target.join("release/hayabusa-host");
+    let out = target.join("bench");
     let short = total(&runner, programs, ROUNDS, &out)?;
     let long = total(&runner, programs, 3 * ROUNDS, &out)?;
     let per = long.checked_sub(short).ok_or_else(|| Failure::Error(format!("the longer run counted fewer instructions ({long} < {short})")))? as f64
